@@ -1,0 +1,29 @@
+// Command-line and environment configuration of the offers-api binary. A flag wins
+// over its environment variable, which wins over the default.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http/server.hpp"
+
+namespace offers::app {
+
+enum class Command { serve, seed, help, version };
+
+struct Config {
+  Command command = Command::help;
+  http::ServerOptions server;
+  std::string dataDir = "./data";
+  bool seed = false;             // serve: insert the sample data where absent
+  bool syncWrites = false;       // fsync the write-ahead log on every write
+  std::optional<std::string> seedFile;  // instead of the compiled-in sample data
+};
+
+// Throws std::invalid_argument with a message fit for the user on a bad flag or value.
+Config parseCommandLine(const std::vector<std::string>& args);
+
+std::string usage();
+
+}  // namespace offers::app

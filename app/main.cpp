@@ -1,0 +1,82 @@
+// offers-api: the command-line front end over the core library.
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli.hpp"
+#include "domain/error.hpp"
+#include "domain/seed.hpp"
+#include "domain/service.hpp"
+#include "http/api.hpp"
+#include "http/log.hpp"
+#include "http/server.hpp"
+#include "store/rocksdb/rocksdb_store.hpp"
+
+namespace {
+
+using namespace offers;
+
+std::string seedData(const app::Config& config) {
+  if (!config.seedFile) return std::string(domain::sampleData());
+  std::ifstream in(*config.seedFile);
+  if (!in) throw std::invalid_argument("--file: cannot read " + *config.seedFile);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void runSeed(store::Store& store, const app::Config& config) {
+  const auto report = domain::seed(store, seedData(config));
+  http::log::info("seeded", {{"created", report.created}, {"existing", report.existing}});
+}
+
+int serve(const app::Config& config) {
+  store::rocksdb::RocksDbStore store({config.dataDir, config.syncWrites});
+  if (config.seed) runSeed(store, config);
+  domain::Service service(store);
+  http::Api api(service);
+  http::Server server(config.server, api);
+  http::log::info("listening", {{"host", config.server.host},
+                                {"port", server.port()},
+                                {"dataDir", config.dataDir},
+                                {"version", OFFERS_VERSION}});
+  server.run();
+  http::log::info("stopped");
+  return 0;  // the store closes as it goes out of scope
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  app::Config config;
+  try {
+    config = app::parseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "offers-api: " << e.what() << "\n\n" << app::usage();
+    return 2;
+  }
+  try {
+    switch (config.command) {
+      case app::Command::help:
+        std::cout << app::usage();
+        return 0;
+      case app::Command::version:
+        std::cout << "offers-api " << OFFERS_VERSION << "\n";
+        return 0;
+      case app::Command::seed: {
+        store::rocksdb::RocksDbStore store({config.dataDir, config.syncWrites});
+        runSeed(store, config);
+        return 0;
+      }
+      case app::Command::serve:
+        return serve(config);
+    }
+  } catch (const domain::Error& e) {
+    std::cerr << "offers-api: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "offers-api: " << e.what() << "\n";
+    return 1;
+  }
+  return 1;
+}

@@ -1,0 +1,141 @@
+#include "domain/service.hpp"
+
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
+#include <unordered_map>
+
+#include "domain/error.hpp"
+#include "domain/validation.hpp"
+
+namespace offers::domain {
+
+std::string newId() {
+  thread_local boost::uuids::random_generator_mt19937 generate;
+  return boost::uuids::to_string(generate());
+}
+
+namespace {
+
+template <class Entity>
+void stamp(Entity& e, Millis now) {
+  if (e.id.empty()) e.id = newId();
+  e.created = now;
+  e.updated = now;
+}
+
+}  // namespace
+
+Brand Service::createBrand(Brand draft) {
+  validate(draft);
+  stamp(draft, nowMillis());
+  store_.createBrand(draft);
+  return draft;
+}
+
+Brand Service::getBrand(std::string_view id) {
+  auto brand = store_.getBrand(id);
+  if (!brand) throwNotFound("brand", id);
+  return *brand;
+}
+
+Brand Service::updateBrand(std::string_view id, const BrandPatch& patch) {
+  return store_.updateBrand(id, patch, nowMillis());
+}
+
+void Service::deleteBrand(std::string_view id) { store_.deleteBrand(id); }
+
+Page<Brand> Service::listBrands(const PageRequest& page) { return store_.listBrands(page); }
+
+Page<Location> Service::listBrandLocations(std::string_view brandId, const PageRequest& page) {
+  if (!store_.getBrand(brandId)) throwNotFound("brand", brandId);
+  return store_.listLocations(std::string(brandId), page);
+}
+
+Offer Service::createOffer(Offer draft) {
+  validate(draft);
+  draft.locationsTotal = 0;
+  stamp(draft, nowMillis());
+  store_.createOffer(draft);
+  return draft;
+}
+
+Offer Service::getOffer(std::string_view id) {
+  auto offer = store_.getOffer(id);
+  if (!offer) throwNotFound("offer", id);
+  return *offer;
+}
+
+Offer Service::updateOffer(std::string_view id, const OfferPatch& patch) {
+  return store_.updateOffer(id, patch, nowMillis());
+}
+
+void Service::deleteOffer(std::string_view id) { store_.deleteOffer(id); }
+
+Page<Offer> Service::listOffers(const std::optional<std::string>& brandId,
+                                const PageRequest& page) {
+  return store_.listOffers(brandId, page);
+}
+
+Location Service::createLocation(Location draft) {
+  validate(draft);
+  draft.offersTotal = 0;
+  stamp(draft, nowMillis());
+  store_.createLocations({draft});
+  return draft;
+}
+
+std::vector<Location> Service::createLocations(std::vector<Location> drafts) {
+  if (drafts.empty() || drafts.size() > kMaxBatchLocations) {
+    throwInvalid("items: must hold 1 to " + std::to_string(kMaxBatchLocations) + " locations");
+  }
+  const Millis now = nowMillis();
+  std::unordered_map<std::string, std::size_t> seen;
+  for (std::size_t i = 0; i < drafts.size(); ++i) {
+    const std::string prefix = "items[" + std::to_string(i) + "].";
+    validate(drafts[i], prefix);
+    drafts[i].offersTotal = 0;
+    stamp(drafts[i], now);
+    auto [it, fresh] = seen.emplace(drafts[i].id, i);
+    if (!fresh) {
+      throwInvalid(prefix + "id: repeats items[" + std::to_string(it->second) + "].id");
+    }
+  }
+  store_.createLocations(drafts);
+  return drafts;
+}
+
+Location Service::getLocation(std::string_view id) {
+  auto location = store_.getLocation(id);
+  if (!location) throwNotFound("location", id);
+  return *location;
+}
+
+Location Service::updateLocation(std::string_view id, const LocationPatch& patch) {
+  return store_.updateLocation(id, patch, nowMillis());
+}
+
+void Service::deleteLocation(std::string_view id) { store_.deleteLocation(id); }
+
+Page<Location> Service::listLocations(const std::optional<std::string>& brandId,
+                                      const PageRequest& page) {
+  return store_.listLocations(brandId, page);
+}
+
+LinkResult Service::link(std::string_view offerId, std::string_view locationId) {
+  return store_.link(offerId, locationId);
+}
+
+UnlinkResult Service::unlink(std::string_view offerId, std::string_view locationId) {
+  return store_.unlink(offerId, locationId);
+}
+
+Page<Location> Service::listLocationsOfOffer(std::string_view offerId, const PageRequest& page) {
+  return store_.listLocationsOfOffer(offerId, page);
+}
+
+Page<Offer> Service::listOffersOfLocation(std::string_view locationId,
+                                          const PageRequest& page) {
+  return store_.listOffersOfLocation(locationId, page);
+}
+
+}  // namespace offers::domain

@@ -1,0 +1,40 @@
+// The whole HTTP API as one pure function: Request in, Response out. It parses the
+// target, routes, runs the handler, and turns every error into its JSON error response
+// (error_mapping.hpp). Never throws.
+#pragma once
+
+#include <string>
+
+#include "domain/service.hpp"
+#include "http/message.hpp"
+#include "http/router.hpp"
+
+namespace offers::http {
+
+class Api {
+ public:
+  explicit Api(domain::Service& service);
+
+  struct Outcome {
+    Response response;
+    const std::string* route = nullptr;  // the matched template, or null
+  };
+  Outcome handle(const Request& request) const;
+
+ private:
+  Router router_;
+};
+
+// Route registration, one function per resource (handlers_*.cpp).
+void addBrandRoutes(Router& router, domain::Service& service);
+void addOfferRoutes(Router& router, domain::Service& service);
+void addLocationRoutes(Router& router, domain::Service& service);
+void addLinkRoutes(Router& router, domain::Service& service);
+
+// Helpers shared by the handlers.
+// A path parameter that must be a UUID, normalised; 400 naming it otherwise.
+std::string pathId(const Call& call, std::string_view name);
+// 201 with the entity and a Location header.
+Response created(const boost::json::object& entity, std::string location);
+
+}  // namespace offers::http

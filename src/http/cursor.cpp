@@ -1,0 +1,56 @@
+#include "http/cursor.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+
+#include "domain/validation.hpp"
+
+namespace offers::http {
+namespace {
+constexpr std::string_view kVersion = "c1:";
+constexpr std::size_t kMaxCursor = 128;
+}  // namespace
+
+std::string encodeCursor(std::string_view id) {
+  const std::string plain = std::string(kVersion) + std::string(id);
+  std::string out(4 * ((plain.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(plain.data()),
+                                int(plain.size()));
+  out.resize(std::size_t(n));
+  // base64url without padding: safe in a query string as it is.
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  std::replace(out.begin(), out.end(), '+', '-');
+  std::replace(out.begin(), out.end(), '/', '_');
+  return out;
+}
+
+std::optional<std::string> decodeCursor(std::string_view cursor) {
+  if (cursor.empty() || cursor.size() > kMaxCursor) return std::nullopt;
+  std::string b64(cursor);
+  for (char& c : b64) {
+    if (c == '-') {
+      c = '+';
+    } else if (c == '_') {
+      c = '/';
+    } else if (!std::isalnum(static_cast<unsigned char>(c))) {
+      return std::nullopt;
+    }
+  }
+  if (b64.size() % 4 == 1) return std::nullopt;
+  const std::size_t pad = (4 - b64.size() % 4) % 4;
+  b64.append(pad, '=');
+  std::string plain(b64.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(plain.data()),
+                                reinterpret_cast<const unsigned char*>(b64.data()),
+                                int(b64.size()));
+  if (n < 0) return std::nullopt;
+  plain.resize(std::size_t(n) - pad);
+  if (!plain.starts_with(kVersion)) return std::nullopt;
+  auto id = domain::normalizeUuid(std::string_view(plain).substr(kVersion.size()));
+  if (!id || *id != plain.substr(kVersion.size())) return std::nullopt;
+  return id;
+}
+
+}  // namespace offers::http

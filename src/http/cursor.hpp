@@ -1,0 +1,16 @@
+// Page cursors: the opaque `start`/`last` strings of list endpoints. A cursor names the
+// last item of the previous page; it is versioned ("c1:") and base64url-encoded so that
+// clients treat it as opaque and a forged one is recognised (decodeCursor: nullopt).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace offers::http {
+
+std::string encodeCursor(std::string_view id);
+// The id inside a cursor made by encodeCursor, or nullopt for anything else.
+std::optional<std::string> decodeCursor(std::string_view cursor);
+
+}  // namespace offers::http

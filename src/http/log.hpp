@@ -1,0 +1,22 @@
+// Structured logs: one JSON object per line on stdout
+// ({"time":"...","level":"info","msg":"listening",...}), written whole under a lock so
+// lines from different threads never interleave.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <string_view>
+
+namespace offers::http::log {
+
+void write(std::string_view level, std::string_view msg, boost::json::object fields = {});
+inline void info(std::string_view msg, boost::json::object fields = {}) {
+  write("info", msg, std::move(fields));
+}
+inline void warn(std::string_view msg, boost::json::object fields = {}) {
+  write("warn", msg, std::move(fields));
+}
+inline void error(std::string_view msg, boost::json::object fields = {}) {
+  write("error", msg, std::move(fields));
+}
+
+}  // namespace offers::http::log

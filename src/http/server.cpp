@@ -1,0 +1,201 @@
+#include "http/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <thread>
+
+#include "http/error_mapping.hpp"
+#include "http/log.hpp"
+
+namespace offers::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+class Server::Impl {
+ public:
+  Impl(ServerOptions options, const Api& api) : options_(std::move(options)), api_(api) {
+    const unsigned n = options_.threads ? options_.threads
+                                        : std::max(1u, std::thread::hardware_concurrency());
+    for (unsigned i = 0; i < n; ++i) {
+      contexts_.push_back(std::make_unique<asio::io_context>(1));
+    }
+    acceptor_ = std::make_unique<tcp::acceptor>(*contexts_[0]);
+    const tcp::endpoint endpoint(asio::ip::make_address(options_.host), options_.port);
+    acceptor_->open(endpoint.protocol());
+    acceptor_->set_option(asio::socket_base::reuse_address(true));
+    acceptor_->bind(endpoint);
+    acceptor_->listen(asio::socket_base::max_listen_connections);
+  }
+
+  unsigned short port() const { return acceptor_->local_endpoint().port(); }
+
+  void run() {
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+    for (auto& c : contexts_) guards.push_back(asio::make_work_guard(*c));
+    asio::signal_set signals(*contexts_[0], SIGINT, SIGTERM);
+    signals.async_wait([this](const boost::system::error_code& ec, int sig) {
+      if (!ec) {
+        log::info("stopping", {{"signal", sig}});
+        beginStop();
+      }
+    });
+    asio::co_spawn(*contexts_[0], acceptLoop(), asio::detached);
+    std::vector<std::thread> threads;
+    for (std::size_t i = 1; i < contexts_.size(); ++i) {
+      threads.emplace_back([this, i] { contexts_[i]->run(); });
+    }
+    contexts_[0]->run();
+    for (auto& t : threads) t.join();
+  }
+
+  void stop() {
+    asio::post(*contexts_[0], [this] { beginStop(); });
+  }
+
+ private:
+  // Close the door, then wait (on a timer, not a blocked thread) for the requests in
+  // flight to be answered before stopping every context.
+  void beginStop() {
+    if (stopping_.exchange(true)) return;
+    boost::system::error_code ignored;
+    acceptor_->close(ignored);
+    asio::co_spawn(*contexts_[0], drain(), asio::detached);
+  }
+
+  asio::awaitable<void> drain() {
+    asio::steady_timer timer(*contexts_[0]);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(options_.drainTimeoutSeconds);
+    while (inFlight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      timer.expires_after(std::chrono::milliseconds(5));
+      co_await timer.async_wait(use_nothrow);
+    }
+    for (auto& c : contexts_) c->stop();
+  }
+
+  asio::awaitable<void> acceptLoop() {
+    std::size_t next = 0;
+    for (;;) {
+      auto& target = *contexts_[next++ % contexts_.size()];
+      auto [ec, socket] = co_await acceptor_->async_accept(target, use_nothrow);
+      if (stopping_) co_return;
+      if (ec) {
+        // Out of file descriptors and the like: back off briefly instead of spinning.
+        log::warn("accept failed", {{"detail", ec.message()}});
+        asio::steady_timer timer(*contexts_[0], std::chrono::milliseconds(50));
+        co_await timer.async_wait(use_nothrow);
+        continue;
+      }
+      auto executor = socket.get_executor();
+      asio::co_spawn(executor, session(std::move(socket)), asio::detached);
+    }
+  }
+
+  template <class Stream>
+  asio::awaitable<void> send(Stream& stream, const Response& r, bool keepAlive,
+                             unsigned version = 11) {
+    beast::http::response<beast::http::string_body> res{beast::http::status(r.status), version};
+    if (!r.body.empty()) res.set(beast::http::field::content_type, "application/json");
+    for (const auto& [k, v] : r.headers) res.set(k, v);
+    res.body() = r.body;
+    res.keep_alive(keepAlive);
+    res.prepare_payload();
+    co_await beast::http::async_write(stream, res, use_nothrow);
+  }
+
+  asio::awaitable<void> session(tcp::socket socket) {
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    for (;;) {
+      beast::http::request_parser<beast::http::string_body> parser;
+      parser.header_limit(std::uint32_t(options_.headerLimit));
+      parser.body_limit(options_.bodyLimit);
+      stream.expires_after(std::chrono::seconds(options_.idleTimeoutSeconds));
+      auto [ec, n] = co_await beast::http::async_read_header(stream, buffer, parser, use_nothrow);
+      if (ec) {
+        co_await rejectBadRequest(stream, ec);
+        break;
+      }
+      // Answer a body that is too large from its Content-Length alone, unread.
+      const auto length = parser.content_length();
+      if (length && *length > options_.bodyLimit) {
+        co_await send(stream, tooLarge(), false);
+        break;
+      }
+      if (beast::iequals(parser.get()[beast::http::field::expect], "100-continue")) {
+        beast::http::response<beast::http::empty_body> cont{beast::http::status::continue_, 11};
+        co_await beast::http::async_write(stream, cont, use_nothrow);
+      }
+      std::tie(ec, n) = co_await beast::http::async_read(stream, buffer, parser, use_nothrow);
+      if (ec) {
+        co_await rejectBadRequest(stream, ec);
+        break;
+      }
+      ++inFlight_;
+      auto message = parser.release();
+      Request request{message.method(), std::string(message.target()), std::move(message.body())};
+      auto outcome = api_.handle(request);
+      const bool keepAlive = message.keep_alive() && !stopping_;
+      co_await send(stream, outcome.response, keepAlive, message.version());
+      --inFlight_;
+      if (!keepAlive) break;
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  Response tooLarge() const {
+    return errorResponse(domain::ErrorCode::payload_too_large,
+                         "body: larger than the limit of " + std::to_string(options_.bodyLimit) + " bytes");
+  }
+
+  // A request we could not parse: answer what we can and close.
+  template <class Stream>
+  asio::awaitable<void> rejectBadRequest(Stream& stream, const boost::system::error_code& ec) {
+    using e = beast::http::error;
+    if (ec == e::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+        ec == e::partial_message) {
+      co_return;  // the client went away or stayed silent: nothing to answer
+    }
+    Response r;
+    if (ec == e::body_limit) {
+      r = tooLarge();
+    } else if (ec == e::header_limit) {
+      r = errorResponse(domain::ErrorCode::invalid_request, "headers: larger than the limit");
+      r.status = 431;
+    } else {
+      r = errorResponse(domain::ErrorCode::invalid_request,
+                        "request: malformed HTTP (" + ec.message() + ")");
+    }
+    co_await send(stream, r, false);
+  }
+
+  ServerOptions options_;
+  const Api& api_;
+  std::vector<std::unique_ptr<asio::io_context>> contexts_;
+  std::unique_ptr<tcp::acceptor> acceptor_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> inFlight_{0};
+};
+
+Server::Server(ServerOptions options, const Api& api)
+    : impl_(std::make_unique<Impl>(std::move(options), api)) {}
+Server::~Server() = default;
+unsigned short Server::port() const { return impl_->port(); }
+void Server::run() { impl_->run(); }
+void Server::stop() { impl_->stop(); }
+
+}  // namespace offers::http
