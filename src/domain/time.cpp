@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <string_view>
 
 namespace offers::domain {
 
@@ -25,15 +26,20 @@ std::string formatTimestamp(Millis ms) {
 }
 
 std::optional<Millis> parseTimestamp(std::string_view text) {
-  int y, mo, d, h, mi, s, frac;
-  char z;
-  if (text.size() != 24) return std::nullopt;
-  const std::string copy(text);
-  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &y, &mo, &d, &h, &mi, &s, &frac,
-                  &z) != 8 ||
-      z != 'Z') {
-    return std::nullopt;
+  // Exactly the shape formatTimestamp writes: YYYY-MM-DDTHH:MM:SS.mmmZ, digits only.
+  constexpr std::string_view shape = "dddd-dd-ddTdd:dd:dd.dddZ";
+  if (text.size() != shape.size()) return std::nullopt;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    const bool ok = shape[i] == 'd' ? (text[i] >= '0' && text[i] <= '9') : text[i] == shape[i];
+    if (!ok) return std::nullopt;
   }
+  auto num = [&](std::size_t from, std::size_t n) {
+    int v = 0;
+    for (std::size_t i = from; i < from + n; ++i) v = v * 10 + (text[i] - '0');
+    return v;
+  };
+  const int y = num(0, 4), mo = num(5, 2), d = num(8, 2), h = num(11, 2), mi = num(14, 2),
+            s = num(17, 2), frac = num(20, 3);
   using namespace std::chrono;
   const year_month_day ymd{year{y}, month{unsigned(mo)}, day{unsigned(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || s > 59) return std::nullopt;

@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <chrono>
+#include <vector>
 
 #include "domain/error.hpp"
 
@@ -25,11 +26,33 @@ bool isHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-// Code points in well-formed UTF-8 (the JSON parser has already rejected bad UTF-8).
-std::size_t codePoints(std::string_view s) {
-  std::size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
+// The code points of well-formed UTF-8 (the JSON parser has already refused bad UTF-8;
+// a malformed tail is read as U+FFFD rather than trusted).
+std::vector<char32_t> codePoints(std::string_view s) {
+  std::vector<char32_t> out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
+    if (i + n > s.size()) {
+      out.push_back(0xFFFD);
+      break;
+    }
+    char32_t cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
+    for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    out.push_back(cp);
+    i += n;
+  }
+  return out;
+}
+
+// C0 and C1 control characters and DEL.
+bool isControl(char32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F); }
+
+// Unicode White_Space characters that are not controls.
+bool isSpace(char32_t cp) {
+  return cp == 0x20 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+         cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
 void checkOptionalText(std::string_view prefix, std::string_view field,
@@ -61,13 +84,14 @@ std::string requireUuid(std::string_view field, std::string_view text) {
 }
 
 void checkText(std::string_view field, std::string_view value, std::size_t maxChars) {
+  const auto cps = codePoints(value);
   bool onlySpace = true;
-  for (unsigned char c : value) {
-    if (c < 0x20 || c == 0x7F) fail(field, "must not contain control characters");
-    if (c != ' ') onlySpace = false;
+  for (char32_t cp : cps) {
+    if (isControl(cp)) fail(field, "must not contain control characters");
+    if (!isSpace(cp)) onlySpace = false;
   }
-  if (value.empty() || onlySpace) fail(field, "must not be empty");
-  if (codePoints(value) > maxChars) {
+  if (onlySpace) fail(field, "must not be empty");
+  if (cps.size() > maxChars) {
     fail(field, "must be at most " + std::to_string(maxChars) + " characters");
   }
 }

@@ -26,27 +26,43 @@ void Router::add(Method method, std::string pattern, Handler handler) {
 }
 
 Router::Match Router::match(Method method, const std::vector<std::string>& segments) const {
-  Match out;
+  // Among the templates that fit the path, only the most specific count (most literal
+  // segments): "/v1/locations/batch" is never read as a location id, whatever the method.
+  struct Fit {
+    const Route* route;
+    PathParams params;
+    int literals;
+  };
+  std::vector<Fit> fits;
   for (const auto& route : routes_) {
     if (route.segments.size() != segments.size()) continue;
-    PathParams params;
-    bool fits = true;
-    for (std::size_t i = 0; i < segments.size() && fits; ++i) {
+    Fit fit{&route, {}, 0};
+    bool ok = true;
+    for (std::size_t i = 0; i < segments.size() && ok; ++i) {
       if (isParam(route.segments[i])) {
-        params.add(route.segments[i].substr(1, route.segments[i].size() - 2), segments[i]);
+        ok = !segments[i].empty();
+        fit.params.add(route.segments[i].substr(1, route.segments[i].size() - 2), segments[i]);
       } else {
-        fits = route.segments[i] == segments[i];
+        ok = route.segments[i] == segments[i];
+        ++fit.literals;
       }
     }
-    if (!fits) continue;
-    if (route.method == method) {
-      out.handler = &route.handler;
-      out.pattern = &route.pattern;
-      out.params = std::move(params);
+    if (ok) fits.push_back(std::move(fit));
+  }
+  int best = -1;
+  for (const auto& f : fits) best = std::max(best, f.literals);
+  Match out;
+  for (auto& f : fits) {
+    if (f.literals != best) continue;
+    if (f.route->method == method) {
+      out.handler = &f.route->handler;
+      out.pattern = &f.route->pattern;
+      out.params = std::move(f.params);
+      out.allowed.clear();
       return out;
     }
-    if (std::find(out.allowed.begin(), out.allowed.end(), route.method) == out.allowed.end()) {
-      out.allowed.push_back(route.method);
+    if (std::find(out.allowed.begin(), out.allowed.end(), f.route->method) == out.allowed.end()) {
+      out.allowed.push_back(f.route->method);
     }
   }
   return out;
