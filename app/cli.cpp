@@ -31,38 +31,87 @@ std::optional<std::string> env(const char* name) {
   return std::string(v);
 }
 
-// One setting: its flag, its environment variable, and how to apply a value.
+constexpr unsigned kServe = 1, kSeed = 2, kLinkBrand = 4;
+
+unsigned commandBit(Command c) {
+  switch (c) {
+    case Command::serve: return kServe;
+    case Command::seed: return kSeed;
+    case Command::linkBrand: return kLinkBrand;
+    case Command::help:
+    case Command::version: return 0;
+  }
+  return 0;
+}
+
+std::chrono::milliseconds millis(const std::string& n, const std::string& v) {
+  return std::chrono::milliseconds(parseNumber(n, v, 24ul * 3600 * 1000));
+}
+
+// One setting: its flag, its environment variable, the commands it belongs to, and how to
+// apply a value.
 struct Setting {
   const char* flag;
   const char* envVar;
+  unsigned commands;
   bool takesValue;
   void (*apply)(Config&, const std::string& name, const std::string& value);
 };
 
 const Setting kSettings[] = {
-    {"--host", "OFFERS_HOST", true,
+    {"--host", "OFFERS_HOST", kServe, true,
      [](Config& c, const std::string&, const std::string& v) { c.server.host = v; }},
-    {"--port", "OFFERS_PORT", true,
+    {"--port", "OFFERS_PORT", kServe, true,
      [](Config& c, const std::string& n, const std::string& v) {
        c.server.port = static_cast<unsigned short>(parseNumber(n, v, 65535));
      }},
-    {"--data-dir", "OFFERS_DATA_DIR", true,
+    {"--data-dir", "OFFERS_DATA_DIR", kServe | kSeed, true,
      [](Config& c, const std::string& n, const std::string& v) {
        if (v.empty()) bad(n + ": must not be empty");
        c.dataDir = v;
      }},
-    {"--threads", "OFFERS_THREADS", true,
+    {"--threads", "OFFERS_THREADS", kServe, true,
      [](Config& c, const std::string& n, const std::string& v) {
        c.server.threads = static_cast<unsigned>(parseNumber(n, v, 256));
      }},
-    {"--seed", "OFFERS_SEED", false,
+    {"--seed", "OFFERS_SEED", kServe, false,
      [](Config& c, const std::string& n, const std::string& v) { c.seed = parseBool(n, v); }},
-    {"--sync-writes", "OFFERS_SYNC_WRITES", false,
+    {"--sync-writes", "OFFERS_SYNC_WRITES", kServe | kSeed, false,
      [](Config& c, const std::string& n, const std::string& v) {
        c.syncWrites = parseBool(n, v);
      }},
-    {"--file", "OFFERS_SEED_FILE", true,
+    {"--job-workers", "OFFERS_JOB_WORKERS", kServe, true,
+     [](Config& c, const std::string& n, const std::string& v) {
+       c.jobs.workers = unsigned(parseNumber(n, v, 64));
+       if (c.jobs.workers == 0) bad(n + ": at least 1");
+     }},
+    {"--job-page-size", "OFFERS_JOB_PAGE_SIZE", kServe, true,
+     [](Config& c, const std::string& n, const std::string& v) {
+       c.jobs.pageSize = parseNumber(n, v, 10000);
+       if (c.jobs.pageSize == 0) bad(n + ": at least 1");
+     }},
+    {"--webhook-max-attempts", "OFFERS_WEBHOOK_MAX_ATTEMPTS", kServe, true,
+     [](Config& c, const std::string& n, const std::string& v) {
+       c.webhooks.maxAttempts = int(parseNumber(n, v, 100));
+       if (c.webhooks.maxAttempts == 0) bad(n + ": at least 1");
+     }},
+    {"--webhook-retry-base-ms", "OFFERS_WEBHOOK_RETRY_BASE_MS", kServe, true,
+     [](Config& c, const std::string& n, const std::string& v) {
+       c.webhooks.retryBase = millis(n, v);
+     }},
+    {"--webhook-timeout-ms", "OFFERS_WEBHOOK_TIMEOUT_MS", kServe, true,
+     [](Config& c, const std::string& n, const std::string& v) {
+       c.webhooks.sender.timeout = millis(n, v);
+       if (c.webhooks.sender.timeout.count() == 0) bad(n + ": at least 1");
+     }},
+    {"--file", "OFFERS_SEED_FILE", kSeed, true,
      [](Config& c, const std::string&, const std::string& v) { c.seedFile = v; }},
+    {"--server", "OFFERS_SERVER", kLinkBrand, true,
+     [](Config& c, const std::string&, const std::string& v) { c.serverUrl = v; }},
+    {"--offer", "OFFERS_OFFER", kLinkBrand, true,
+     [](Config& c, const std::string&, const std::string& v) { c.offerId = v; }},
+    {"--wait", "OFFERS_WAIT", kLinkBrand, false,
+     [](Config& c, const std::string& n, const std::string& v) { c.wait = parseBool(n, v); }},
 };
 
 }  // namespace
@@ -74,6 +123,7 @@ Usage:
   offers-api serve [--host 127.0.0.1] [--port 8080] [--data-dir ./data] [--seed]
                    [--threads N] [--sync-writes]
   offers-api seed  [--data-dir ./data] [--file FILE]
+  offers-api link-brand --offer ID [--server http://127.0.0.1:8080] [--wait]
   offers-api --help | --version
 
 Options (each also read from the environment variable in brackets; a flag wins):
@@ -84,8 +134,18 @@ Options (each also read from the environment variable in brackets; a flag wins):
   --threads N      HTTP worker threads, 0 for one per core [OFFERS_THREADS] (default 0)
   --sync-writes    fsync the write-ahead log on every write: survive power loss, not only
                    a killed process, at a cost in write latency [OFFERS_SYNC_WRITES]
+  --job-workers N  background workers for bulk jobs [OFFERS_JOB_WORKERS] (default 1)
+  --job-page-size N  locations per atomic job step [OFFERS_JOB_PAGE_SIZE] (default 1000)
+  --webhook-max-attempts N   attempts per delivery [OFFERS_WEBHOOK_MAX_ATTEMPTS] (default 8)
+  --webhook-retry-base-ms N  delay before the 2nd attempt, doubling after
+                   [OFFERS_WEBHOOK_RETRY_BASE_MS] (default 1000)
+  --webhook-timeout-ms N     per-delivery timeout [OFFERS_WEBHOOK_TIMEOUT_MS] (default 5000)
   --file FILE      seed: a JSON file of brands, offers and locations instead of the
                    built-in sample data [OFFERS_SEED_FILE]
+  --server URL     link-brand: the offers-api to talk to [OFFERS_SERVER]
+  --offer ID       link-brand: the offer whose brand's locations to link [OFFERS_OFFER]
+  --wait           link-brand: follow the job to its end with a progress bar; exit
+                   non-zero unless it succeeds [OFFERS_WAIT]
 )";
 }
 
@@ -105,10 +165,14 @@ Config parseCommandLine(const std::vector<std::string>& args) {
     config.command = Command::serve;
   } else if (command == "seed") {
     config.command = Command::seed;
+  } else if (command == "link-brand") {
+    config.command = Command::linkBrand;
   } else {
     bad("unknown command '" + command + "'");
   }
+  const unsigned bit = commandBit(config.command);
   for (const auto& s : kSettings) {
+    if (!(s.commands & bit)) continue;
     if (auto v = env(s.envVar)) s.apply(config, s.envVar, *v);
   }
   for (std::size_t i = 1; i < args.size(); ++i) {
@@ -126,10 +190,7 @@ Config parseCommandLine(const std::vector<std::string>& args) {
     for (const auto& s : kSettings) {
       if (flag == s.flag) setting = &s;
     }
-    const bool seedOnly = setting && std::string(setting->flag) == "--file";
-    const bool serveOnly = setting && (std::string(setting->flag) != "--data-dir") && !seedOnly;
-    if (!setting || (config.command == Command::seed && serveOnly) ||
-        (config.command == Command::serve && seedOnly)) {
+    if (!setting || !(setting->commands & bit)) {
       bad("unknown option '" + flag + "' for '" + command + "'");
     }
     if (setting->takesValue) {
@@ -141,6 +202,9 @@ Config parseCommandLine(const std::vector<std::string>& args) {
     } else {
       setting->apply(config, flag, inlineValue.value_or("true"));
     }
+  }
+  if (config.command == Command::linkBrand && config.offerId.empty()) {
+    bad("link-brand: --offer is required");
   }
   return config;
 }

@@ -7,10 +7,12 @@
 #include <vector>
 
 #include "http/server.hpp"
+#include "jobs/runner.hpp"
+#include "notify/dispatcher.hpp"
 
 namespace offers::app {
 
-enum class Command { serve, seed, help, version };
+enum class Command { serve, seed, linkBrand, help, version };
 
 struct Config {
   Command command = Command::help;
@@ -19,6 +21,12 @@ struct Config {
   bool seed = false;             // serve: insert the sample data where absent
   bool syncWrites = false;       // fsync the write-ahead log on every write
   std::optional<std::string> seedFile;  // instead of the compiled-in sample data
+  jobs::RunnerOptions jobs;
+  notify::DispatcherOptions webhooks;
+  // link-brand
+  std::string serverUrl = "http://127.0.0.1:8080";
+  std::string offerId;
+  bool wait = false;
 };
 
 // Throws std::invalid_argument with a message fit for the user on a bad flag or value.

@@ -4,12 +4,15 @@
 #include <sstream>
 
 #include "cli.hpp"
+#include "link_brand.hpp"
 #include "domain/error.hpp"
 #include "domain/seed.hpp"
 #include "domain/service.hpp"
 #include "http/api.hpp"
 #include "http/log.hpp"
 #include "http/server.hpp"
+#include "jobs/runner.hpp"
+#include "notify/dispatcher.hpp"
 #include "store/rocksdb/rocksdb_store.hpp"
 
 namespace {
@@ -34,15 +37,24 @@ int serve(const app::Config& config) {
   store::rocksdb::RocksDbStore store({config.dataDir, config.syncWrites});
   if (config.seed) runSeed(store, config);
   domain::Service service(store);
+  jobs::JobRunner runner(store, config.jobs);
+  service.onJobCreated([&runner] { runner.wake(); });
+  notify::WebhookDispatcher dispatcher(store, config.webhooks);
   http::Api api(service);
   http::Server server(config.server, api);
+  runner.start();
+  dispatcher.start();
   http::log::info("listening", {{"host", config.server.host},
                                 {"port", server.port()},
                                 {"dataDir", config.dataDir},
                                 {"version", OFFERS_VERSION}});
   server.run();
+  // Requests are drained; let the background work reach a step boundary, then close the
+  // store (as it goes out of scope).
+  runner.stop();
+  dispatcher.stop();
   http::log::info("stopped");
-  return 0;  // the store closes as it goes out of scope
+  return 0;
 }
 
 }  // namespace
@@ -70,6 +82,8 @@ int main(int argc, char** argv) {
       }
       case app::Command::serve:
         return serve(config);
+      case app::Command::linkBrand:
+        return app::linkBrand(config);
     }
   } catch (const domain::Error& e) {
     std::cerr << "offers-api: " << e.what() << "\n";

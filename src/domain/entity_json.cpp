@@ -134,4 +134,164 @@ Location locationFromJson(const json::object& in) {
   });
 }
 
+namespace {
+
+std::int64_t num(const json::object& in, json::string_view key) {
+  return field(in, key).to_number<std::int64_t>();
+}
+
+std::optional<Millis> optTime(const json::object& in, json::string_view key) {
+  const auto* v = in.if_contains(key);
+  if (!v || v->is_null()) return std::nullopt;
+  return time(in, key);
+}
+
+json::value timeOrNull(const std::optional<Millis>& t) {
+  if (!t) return nullptr;
+  return json::value(formatTimestamp(*t));
+}
+
+}  // namespace
+
+json::object toJson(const Job& j) {
+  json::object out{{"id", j.id},
+                   {"type", toString(j.type)},
+                   {"offerId", j.offerId},
+                   {"brandId", j.brandId},
+                   {"status", toString(j.status)},
+                   {"total", j.total},
+                   {"processed", j.processed}};
+  if (j.type == JobType::link_brand_locations) {
+    out.emplace("linked", j.linked);
+    out.emplace("alreadyLinked", j.alreadyLinked);
+  } else {
+    out.emplace("unlinked", j.unlinked);
+  }
+  out.emplace("failed", j.failed);
+  out.emplace("progress", j.progress());
+  if (j.error) {
+    out.emplace("error", json::object{{"code", j.error->code}, {"message", j.error->message}});
+  } else {
+    out.emplace("error", nullptr);
+  }
+  out.emplace("cancelRequested", j.cancelRequested);
+  out.emplace("created", formatTimestamp(j.created));
+  out.emplace("started", timeOrNull(j.started));
+  out.emplace("finished", timeOrNull(j.finished));
+  return out;
+}
+
+json::object toStoredJson(const Job& j) {
+  auto out = toJson(j);
+  out.emplace("linked", j.linked);
+  out.emplace("alreadyLinked", j.alreadyLinked);
+  out.emplace("unlinked", j.unlinked);
+  if (j.checkpoint) out.emplace("checkpoint", *j.checkpoint);
+  return out;
+}
+
+Job jobFromJson(const json::object& in) {
+  return trusted([&] {
+    Job j;
+    j.id = str(in, "id");
+    auto type = parseJobType(field(in, "type").as_string());
+    auto status = parseJobStatus(field(in, "status").as_string());
+    if (!type || !status) throw Error(ErrorCode::internal, "stored job has a bad type or status");
+    j.type = *type;
+    j.status = *status;
+    j.offerId = str(in, "offerId");
+    j.brandId = str(in, "brandId");
+    j.total = num(in, "total");
+    j.processed = num(in, "processed");
+    j.linked = num(in, "linked");
+    j.alreadyLinked = num(in, "alreadyLinked");
+    j.unlinked = num(in, "unlinked");
+    j.failed = num(in, "failed");
+    if (const auto* e = in.if_contains("error"); e && e->is_object()) {
+      j.error = JobError{std::string(e->at("code").as_string()),
+                         std::string(e->at("message").as_string())};
+    }
+    j.cancelRequested = field(in, "cancelRequested").as_bool();
+    j.checkpoint = optStr(in, "checkpoint");
+    j.created = time(in, "created");
+    j.started = optTime(in, "started");
+    j.finished = optTime(in, "finished");
+    return j;
+  });
+}
+
+json::object toJson(const Event& e) {
+  return {{"id", e.id}, {"type", e.type}, {"created", formatTimestamp(e.created)},
+          {"data", e.data}};
+}
+
+Event eventFromJson(std::uint64_t seq, const json::object& in) {
+  return trusted([&] {
+    return Event{seq, str(in, "id"), str(in, "type"), time(in, "created"),
+                 field(in, "data").as_object()};
+  });
+}
+
+json::object toJson(const Webhook& w) {
+  json::array events;
+  for (const auto& e : w.events) events.emplace_back(e);
+  return {{"id", w.id}, {"url", w.url}, {"events", std::move(events)},
+          {"created", formatTimestamp(w.created)}};
+}
+
+json::object toStoredJson(const Webhook& w) {
+  auto out = toJson(w);
+  out.emplace("secret", w.secret);
+  return out;
+}
+
+Webhook webhookFromJson(const json::object& in) {
+  return trusted([&] {
+    Webhook w;
+    w.id = str(in, "id");
+    w.url = str(in, "url");
+    for (const auto& e : field(in, "events").as_array()) w.events.emplace_back(e.as_string());
+    w.secret = str(in, "secret");
+    w.created = time(in, "created");
+    return w;
+  });
+}
+
+json::object toJson(const DeliveryAttempt& a) {
+  json::object out{{"webhookId", a.webhookId},
+                   {"eventId", a.eventId},
+                   {"eventType", a.eventType},
+                   {"attempt", a.attempt},
+                   {"time", formatTimestamp(a.time)},
+                   {"statusCode", a.statusCode ? json::value(*a.statusCode) : json::value()},
+                   {"error", a.error.empty() ? json::value() : json::value(a.error)},
+                   {"durationMs", a.durationMs},
+                   {"succeeded", a.succeeded},
+                   {"nextAttempt", timeOrNull(a.nextAttempt)}};
+  out.emplace("eventSeq", a.eventSeq);
+  return out;
+}
+
+DeliveryAttempt deliveryAttemptFromJson(const json::object& in) {
+  return trusted([&] {
+    DeliveryAttempt a;
+    a.webhookId = str(in, "webhookId");
+    a.eventId = str(in, "eventId");
+    a.eventType = str(in, "eventType");
+    a.attempt = int(num(in, "attempt"));
+    a.time = time(in, "time");
+    if (const auto* s = in.if_contains("statusCode"); s && !s->is_null()) {
+      a.statusCode = long(s->to_number<std::int64_t>());
+    }
+    if (const auto* e = in.if_contains("error"); e && e->is_string()) {
+      a.error = std::string(e->get_string());
+    }
+    a.durationMs = num(in, "durationMs");
+    a.succeeded = field(in, "succeeded").as_bool();
+    a.nextAttempt = optTime(in, "nextAttempt");
+    a.eventSeq = field(in, "eventSeq").to_number<std::uint64_t>();
+    return a;
+  });
+}
+
 }  // namespace offers::domain

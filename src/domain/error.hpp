@@ -3,6 +3,7 @@
 // an HTTP status, so a new code cannot be forgotten there (-Werror=switch).
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -35,9 +36,17 @@ class Error : public std::runtime_error {
   ErrorCode code() const { return code_; }
   const std::string& detail() const { return detail_; }
 
+  // Machine-readable facts for the client (the active job's id on a conflict).
+  const boost::json::object& details() const { return details_; }
+  Error&& withDetails(boost::json::object details) && {
+    details_ = std::move(details);
+    return std::move(*this);
+  }
+
  private:
   ErrorCode code_;
   std::string detail_;
+  boost::json::object details_;
 };
 
 [[noreturn]] void throwInvalid(std::string message);

@@ -1,5 +1,8 @@
 #include "domain/service.hpp"
 
+#include <openssl/rand.h>
+
+#include <boost/url/parse.hpp>
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
 #include <unordered_map>
@@ -136,6 +139,95 @@ Page<Location> Service::listLocationsOfOffer(std::string_view offerId, const Pag
 Page<Offer> Service::listOffersOfLocation(std::string_view locationId,
                                           const PageRequest& page) {
   return store_.listOffersOfLocation(locationId, page);
+}
+
+Job Service::createJob(JobType type, std::string_view offerId) {
+  const auto offer = getOffer(offerId);
+  Job job;
+  job.id = newId();
+  job.type = type;
+  job.offerId = offer.id;
+  job.brandId = offer.brandId;
+  job.created = nowMillis();
+  store_.createJob(job);
+  if (jobCreated_) jobCreated_();
+  return job;
+}
+
+Job Service::getJob(std::string_view id) {
+  auto job = store_.getJob(id);
+  if (!job) throwNotFound("job", id);
+  return *job;
+}
+
+Page<Job> Service::listJobs(const std::optional<std::string>& offerId, const PageRequest& page) {
+  return store_.listJobs(offerId, page);
+}
+
+Job Service::cancelJob(std::string_view id) { return store_.cancelJob(id); }
+
+Page<Event> Service::listEvents(const std::optional<std::string>& after, std::size_t limit) {
+  std::optional<std::uint64_t> seq;
+  if (after) {
+    std::uint64_t n = 0;
+    for (char c : *after) {
+      if (c < '0' || c > '9' || n > (UINT64_MAX - 9) / 10) throwInvalid("start: not an event cursor");
+      n = n * 10 + std::uint64_t(c - '0');
+    }
+    seq = n;
+  }
+  return store_.listEvents(seq, limit);
+}
+
+Webhook Service::createWebhook(std::string url, std::vector<std::string> events,
+                               std::optional<std::string> secret) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) throwInvalid("url: not an absolute URL");
+  const auto scheme = parsed->scheme();
+  if (scheme != "http" && scheme != "https") throwInvalid("url: must be an http or https URL");
+  if (parsed->encoded_host().empty()) throwInvalid("url: has no host");
+  if (url.size() > 2048) throwInvalid("url: must be at most 2048 characters");
+  if (events.empty()) throwInvalid("events: must name at least one event type (or \"*\")");
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    if (events[i] != "*" && !isEventType(events[i])) {
+      throwInvalid("events[" + std::to_string(i) + "]: unknown event type '" + events[i] + "'");
+    }
+  }
+  if (secret) {
+    if (secret->size() < 16 || secret->size() > 256) {
+      throwInvalid("secret: must be 16 to 256 characters");
+    }
+  } else {
+    unsigned char bytes[32];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) {
+      throw Error(ErrorCode::internal, "could not generate a secret");
+    }
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string s = "whsec_";
+    for (unsigned char b : bytes) {
+      s += hex[b >> 4];
+      s += hex[b & 0xF];
+    }
+    secret = std::move(s);
+  }
+  Webhook w{newId(), std::move(url), std::move(events), std::move(*secret), nowMillis()};
+  store_.createWebhook(w);
+  return w;
+}
+
+Webhook Service::getWebhook(std::string_view id) {
+  auto w = store_.getWebhook(id);
+  if (!w) throwNotFound("webhook", id);
+  return *w;
+}
+
+Page<Webhook> Service::listWebhooks(const PageRequest& page) { return store_.listWebhooks(page); }
+
+void Service::deleteWebhook(std::string_view id) { store_.deleteWebhook(id); }
+
+Page<DeliveryAttempt> Service::listDeliveryAttempts(std::string_view webhookId,
+                                                    const PageRequest& page) {
+  return store_.listDeliveryAttempts(webhookId, page);
 }
 
 }  // namespace offers::domain

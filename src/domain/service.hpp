@@ -9,7 +9,11 @@
 #include <string_view>
 #include <vector>
 
+#include <functional>
+
 #include "domain/entities.hpp"
+#include "domain/event.hpp"
+#include "domain/job.hpp"
 #include "store/store.hpp"
 
 namespace offers::domain {
@@ -20,6 +24,9 @@ std::string newId();
 class Service {
  public:
   explicit Service(store::Store& store) : store_(store) {}
+
+  // Called after a job is persisted, to wake the workers (set by whoever runs them).
+  void onJobCreated(std::function<void()> callback) { jobCreated_ = std::move(callback); }
 
   // `draft.id` empty: the server picks one. Counters and timestamps in drafts are ignored.
   Brand createBrand(Brand draft);
@@ -49,8 +56,29 @@ class Service {
   Page<Location> listLocationsOfOffer(std::string_view offerId, const PageRequest& page);
   Page<Offer> listOffersOfLocation(std::string_view locationId, const PageRequest& page);
 
+  // Bulk jobs: persisted (queued) before this returns; not_found for an unknown offer,
+  // conflict (details.jobId) while the offer has a queued or running job.
+  Job createJob(JobType type, std::string_view offerId);
+  Job getJob(std::string_view id);
+  Page<Job> listJobs(const std::optional<std::string>& offerId, const PageRequest& page);
+  Job cancelJob(std::string_view id);
+
+  // The event feed; `after` is a position from a previous page.
+  Page<Event> listEvents(const std::optional<std::string>& after, std::size_t limit);
+
+  // Webhooks. createWebhook generates a secret when none is given; the returned webhook
+  // carries it (the only time it is shown).
+  Webhook createWebhook(std::string url, std::vector<std::string> events,
+                        std::optional<std::string> secret);
+  Webhook getWebhook(std::string_view id);
+  Page<Webhook> listWebhooks(const PageRequest& page);
+  void deleteWebhook(std::string_view id);
+  Page<DeliveryAttempt> listDeliveryAttempts(std::string_view webhookId,
+                                             const PageRequest& page);
+
  private:
   store::Store& store_;
+  std::function<void()> jobCreated_;
 };
 
 }  // namespace offers::domain

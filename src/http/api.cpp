@@ -25,6 +25,8 @@ Api::Api(domain::Service& service) {
   addOfferRoutes(router_, service);
   addLocationRoutes(router_, service);
   addLinkRoutes(router_, service);
+  addJobRoutes(router_, service);
+  addWebhookRoutes(router_, service);
 }
 
 Api::Outcome Api::handle(const Request& request) const {
@@ -63,7 +65,7 @@ Api::Outcome Api::handle(const Request& request) const {
                                    {"target", request.target},
                                    {"detail", e.detail()}});
     }
-    out.response = errorResponse(e.code(), e.what());
+    out.response = errorResponse(e.code(), e.what(), e.details());
   } catch (const std::exception& e) {
     log::error("unexpected error", {{"target", request.target}, {"detail", e.what()}});
     out.response = errorResponse(domain::ErrorCode::internal, "internal error");

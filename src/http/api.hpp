@@ -30,6 +30,8 @@ void addBrandRoutes(Router& router, domain::Service& service);
 void addOfferRoutes(Router& router, domain::Service& service);
 void addLocationRoutes(Router& router, domain::Service& service);
 void addLinkRoutes(Router& router, domain::Service& service);
+void addJobRoutes(Router& router, domain::Service& service);
+void addWebhookRoutes(Router& router, domain::Service& service);
 
 // Helpers shared by the handlers.
 // A path parameter that must be a UUID, normalised; 400 naming it otherwise.

@@ -278,6 +278,10 @@ domain::LocationPatch decodeLocationPatch(std::string_view body) {
 }
 
 ListQuery decodeListQuery(const QueryParams& query, bool allowBrandFilter) {
+  return decodeListQuery(query, ListOptions{allowBrandFilter ? "brandId" : ""});
+}
+
+ListQuery decodeListQuery(const QueryParams& query, const ListOptions& options) {
   ListQuery out;
   out.page.limit = kDefaultLimit;
   std::set<std::string_view> seen;
@@ -286,14 +290,48 @@ ListQuery decodeListQuery(const QueryParams& query, bool allowBrandFilter) {
     if (k == "limit") {
       out.page.limit = parseLimit(v);
     } else if (k == "start") {
-      out.page.after = decodeCursor(v);
+      out.page.after = options.sequenceCursor ? decodeSequenceCursor(v) : decodeCursor(v);
       if (!out.page.after) throwInvalid("start: not a cursor this server issued");
-    } else if (k == "brandId" && allowBrandFilter) {
-      out.brandId = domain::requireUuid("brandId", v);
+    } else if (!options.filter.empty() && k == options.filter) {
+      out.brandId = domain::requireUuid(k, v);
     } else {
       throwInvalid(k + ": unknown query parameter");
     }
   }
+  return out;
+}
+
+JobRequest decodeJobCreate(std::string_view body) {
+  const auto obj = parseBody(body);
+  FieldReader r(obj, "");
+  const auto typeName = r.requiredString("type");
+  auto type = domain::parseJobType(typeName);
+  if (!type) {
+    throwInvalid("type: unknown job type '" + typeName +
+                 "'; one of link-brand-locations, unlink-all-locations");
+  }
+  JobRequest out{*type, r.requiredUuid("offerId")};
+  r.finish();
+  return out;
+}
+
+WebhookRequest decodeWebhookCreate(std::string_view body) {
+  const auto obj = parseBody(body);
+  FieldReader r(obj, "");
+  WebhookRequest out;
+  out.url = r.requiredString("url");
+  const auto* events = r.take("events");
+  if (!events) throwInvalid("events: is required");
+  if (!events->is_array()) {
+    throwInvalid("events: must be an array, not " + std::string(kindName(*events)));
+  }
+  for (std::size_t i = 0; i < events->get_array().size(); ++i) {
+    const auto& e = events->get_array()[i];
+    if (!e.is_string()) throwInvalid("events[" + std::to_string(i) + "]: must be a string");
+    out.events.emplace_back(e.get_string());
+  }
+  out.secret = r.optionalString("secret");
+  r.finish();
   return out;
 }
 

@@ -10,6 +10,7 @@
 
 #include "domain/entities.hpp"
 #include "domain/entity_json.hpp"
+#include "domain/job.hpp"
 #include "http/cursor.hpp"
 #include "http/message.hpp"
 
@@ -36,6 +37,37 @@ inline constexpr std::size_t kMaxLimit = 1000;
 inline constexpr std::size_t kDefaultLimit = 100;
 ListQuery decodeListQuery(const QueryParams& query, bool allowBrandFilter);
 
+// The general form: `filter` names the one UUID filter the endpoint takes ("offerId"),
+// empty for none (ListQuery::brandId then holds its value); `sequenceCursor` for lists
+// ordered by position rather than id (events, delivery attempts).
+struct ListOptions {
+  std::string_view filter;
+  bool sequenceCursor = false;
+};
+ListQuery decodeListQuery(const QueryParams& query, const ListOptions& options);
+
+// POST /v1/jobs
+struct JobRequest {
+  domain::JobType type;
+  std::string offerId;
+};
+JobRequest decodeJobCreate(std::string_view body);
+
+// POST /v1/webhooks
+struct WebhookRequest {
+  std::string url;
+  std::vector<std::string> events;
+  std::optional<std::string> secret;
+};
+WebhookRequest decodeWebhookCreate(std::string_view body);
+
+template <class T>
+inline constexpr bool kSequenceOrdered = false;
+template <>
+inline constexpr bool kSequenceOrdered<domain::Event> = true;
+template <>
+inline constexpr bool kSequenceOrdered<domain::DeliveryAttempt> = true;
+
 // {"items":[...], "count":n, "last"?: cursor}
 template <class T>
 boost::json::object encodePage(const domain::Page<T>& page) {
@@ -45,7 +77,10 @@ boost::json::object encodePage(const domain::Page<T>& page) {
   boost::json::object out;
   out.emplace("count", items.size());
   out.emplace("items", std::move(items));
-  if (page.last) out.emplace("last", encodeCursor(*page.last));
+  if (page.last) {
+    out.emplace("last", kSequenceOrdered<T> ? encodeSequenceCursor(*page.last)
+                                            : encodeCursor(*page.last));
+  }
   return out;
 }
 

@@ -9,11 +9,40 @@
 namespace offers::http {
 namespace {
 constexpr std::string_view kVersion = "c1:";
+constexpr std::string_view kSequenceVersion = "s1:";
 constexpr std::size_t kMaxCursor = 128;
+
+std::string encodeTagged(std::string_view version, std::string_view payload);
+std::optional<std::string> decodeTagged(std::string_view version, std::string_view cursor);
 }  // namespace
 
-std::string encodeCursor(std::string_view id) {
-  const std::string plain = std::string(kVersion) + std::string(id);
+std::string encodeCursor(std::string_view id) { return encodeTagged(kVersion, id); }
+
+std::optional<std::string> decodeCursor(std::string_view cursor) {
+  auto plain = decodeTagged(kVersion, cursor);
+  if (!plain) return std::nullopt;
+  auto id = domain::normalizeUuid(*plain);
+  if (!id || *id != *plain) return std::nullopt;
+  return id;
+}
+
+std::string encodeSequenceCursor(std::string_view position) {
+  return encodeTagged(kSequenceVersion, position);
+}
+
+std::optional<std::string> decodeSequenceCursor(std::string_view cursor) {
+  auto plain = decodeTagged(kSequenceVersion, cursor);
+  if (!plain || plain->empty() || plain->size() > 32) return std::nullopt;
+  for (char c : *plain) {
+    if ((c < '0' || c > '9') && c != '/') return std::nullopt;
+  }
+  return plain;
+}
+
+namespace {
+
+std::string encodeTagged(std::string_view version, std::string_view payload) {
+  const std::string plain = std::string(version) + std::string(payload);
   std::string out(4 * ((plain.size() + 2) / 3) + 1, '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                 reinterpret_cast<const unsigned char*>(plain.data()),
@@ -26,7 +55,7 @@ std::string encodeCursor(std::string_view id) {
   return out;
 }
 
-std::optional<std::string> decodeCursor(std::string_view cursor) {
+std::optional<std::string> decodeTagged(std::string_view version, std::string_view cursor) {
   if (cursor.empty() || cursor.size() > kMaxCursor) return std::nullopt;
   std::string b64(cursor);
   for (char& c : b64) {
@@ -47,10 +76,10 @@ std::optional<std::string> decodeCursor(std::string_view cursor) {
                                 int(b64.size()));
   if (n < 0) return std::nullopt;
   plain.resize(std::size_t(n) - pad);
-  if (!plain.starts_with(kVersion)) return std::nullopt;
-  auto id = domain::normalizeUuid(std::string_view(plain).substr(kVersion.size()));
-  if (!id || *id != plain.substr(kVersion.size())) return std::nullopt;
-  return id;
+  if (!plain.starts_with(version)) return std::nullopt;
+  return plain.substr(version.size());
 }
+
+}  // namespace
 
 }  // namespace offers::http

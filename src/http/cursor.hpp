@@ -13,4 +13,9 @@ std::string encodeCursor(std::string_view id);
 // The id inside a cursor made by encodeCursor, or nullopt for anything else.
 std::optional<std::string> decodeCursor(std::string_view cursor);
 
+// Cursors of lists ordered by position (events: "<seq>"; delivery attempts:
+// "<seq>/<attempt>"): digits and slashes only, version "s1:".
+std::string encodeSequenceCursor(std::string_view position);
+std::optional<std::string> decodeSequenceCursor(std::string_view cursor);
+
 }  // namespace offers::http

@@ -21,8 +21,10 @@ unsigned httpStatus(domain::ErrorCode code) {
   return 500;
 }
 
-Response errorResponse(domain::ErrorCode code, std::string_view message) {
+Response errorResponse(domain::ErrorCode code, std::string_view message,
+                       const boost::json::object& details) {
   boost::json::object error{{"code", domain::codeName(code)}, {"message", message}};
+  if (!details.empty()) error.emplace("details", details);
   return Response::json(httpStatus(code), boost::json::object{{"error", std::move(error)}});
 }
 

@@ -10,6 +10,7 @@ namespace offers::http {
 
 unsigned httpStatus(domain::ErrorCode code);
 // {"error":{"code":"...","message":"..."}} with the matching status.
-Response errorResponse(domain::ErrorCode code, std::string_view message);
+Response errorResponse(domain::ErrorCode code, std::string_view message,
+                       const boost::json::object& details = {});
 
 }  // namespace offers::http

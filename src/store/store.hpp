@@ -5,14 +5,23 @@
 // Every operation throws domain::Error: not_found, conflict, invalid_request (a
 // referenced entity is missing), brand_mismatch, or unavailable when the engine
 // itself fails. Engine-specific errors never cross this interface.
+//
+// Every change of state also appends its event to the outbox (domain/event.hpp) in the
+// same atomic step: brand.*, offer.*, location.* (data: the entity; for deletes, as it
+// was), link.created / link.deleted (data: offerId, locationId), and job.succeeded /
+// job.failed / job.cancelled (data: the job). Bulk jobs append their job events only.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "domain/entities.hpp"
+#include "domain/event.hpp"
+#include "domain/job.hpp"
 
 namespace offers::store {
 
@@ -69,6 +78,60 @@ class Store {
                                               const PageRequest& page) = 0;
   virtual Page<Offer> listOffersOfLocation(std::string_view locationId,
                                            const PageRequest& page) = 0;
+
+  // ---- Bulk jobs ----
+  // createJob: not_found for an unknown offer; conflict, with the active job's id in the
+  // error's details, while the offer already has a queued or running job. Durable on
+  // return.
+  virtual void createJob(const domain::Job& job) = 0;
+  virtual std::optional<domain::Job> getJob(std::string_view id) = 0;
+  // All jobs by id, or those of one offer.
+  virtual Page<domain::Job> listJobs(const std::optional<std::string>& offerId,
+                                     const PageRequest& page) = 0;
+  // Ids of the queued and running jobs: what the workers pick up, also after a restart.
+  virtual std::vector<std::string> activeJobs() = 0;
+  // A queued job is cancelled at once; a running one is flagged and its next step ends
+  // it; a cancelled one is returned as it is; a succeeded or failed one: conflict.
+  virtual domain::Job cancelJob(std::string_view id) = 0;
+  // One atomic step: the next page (at most pageSize) of the brand's locations (link
+  // job) or of the offer's links (unlink job) after the job's checkpoint; writes the
+  // links, both counters, the job's counts and its checkpoint together. The first step
+  // marks the job running; the step that finds no more work (or a cancel request)
+  // finishes it and appends its event. Repeating a step after a crash is safe: it starts
+  // from the checkpoint the last completed step wrote. Returns the job after the step.
+  virtual domain::Job runJobStep(std::string_view id, std::size_t pageSize) = 0;
+  // Ends a job as failed with its reason (and appends job.failed); the work done so far
+  // stays, consistent.
+  virtual domain::Job failJob(std::string_view id, const domain::JobError& error) = 0;
+
+  // ---- Event outbox ----
+  // Events after `after` (a seq), in order, only those whose step has completed: a
+  // reader never skips an event that commits late.
+  virtual Page<domain::Event> listEvents(std::optional<std::uint64_t> after,
+                                         std::size_t limit) = 0;
+  virtual std::optional<domain::Event> getEvent(std::uint64_t seq) = 0;
+  // Waits up to `wait` for an event after `after` to become visible.
+  virtual void waitForEvents(std::uint64_t after, std::chrono::milliseconds wait) = 0;
+
+  // ---- Webhooks ----
+  virtual void createWebhook(const domain::Webhook& webhook) = 0;
+  virtual std::optional<domain::Webhook> getWebhook(std::string_view id) = 0;
+  virtual Page<domain::Webhook> listWebhooks(const PageRequest& page) = 0;
+  virtual void deleteWebhook(std::string_view id) = 0;  // not_found
+  // Turns the events after the fan-out checkpoint (at most maxEvents) into pending
+  // deliveries, one per webhook that wants each, due at `now`, and advances the
+  // checkpoint, atomically. Returns how many events it consumed.
+  virtual std::size_t fanOutEvents(std::size_t maxEvents, domain::Millis now) = 0;
+  // Pending deliveries due at or before `now`, earliest first.
+  virtual std::vector<domain::PendingDelivery> dueDeliveries(domain::Millis now,
+                                                             std::size_t limit) = 0;
+  // Records an attempt of a pending delivery and, atomically, either reschedules it
+  // (attempt.nextAttempt set) or ends it.
+  virtual void recordAttempt(const domain::PendingDelivery& delivery,
+                             const domain::DeliveryAttempt& attempt) = 0;
+  // A webhook's attempts, oldest event first; page cursors are "<seq>/<attempt>".
+  virtual Page<domain::DeliveryAttempt> listDeliveryAttempts(std::string_view webhookId,
+                                                             const PageRequest& page) = 0;
 };
 
 }  // namespace offers::store

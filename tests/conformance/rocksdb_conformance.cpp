@@ -1,5 +1,6 @@
 // The Store conformance suite on the embedded engine, on a temp directory per test.
 #include "store/rocksdb/rocksdb_store.hpp"
+#include "job_conformance.hpp"
 #include "store_conformance.hpp"
 #include "support/temp_dir.hpp"
 
@@ -13,5 +14,6 @@ struct RocksDbEngine {
 };
 
 INSTANTIATE_TYPED_TEST_SUITE_P(RocksDb, StoreConformance, RocksDbEngine);
+INSTANTIATE_TYPED_TEST_SUITE_P(RocksDb, JobConformance, RocksDbEngine);
 
 }  // namespace offers::testing

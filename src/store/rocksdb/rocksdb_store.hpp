@@ -8,6 +8,15 @@
 //   bl/<brandId>/<locationId> brand -> locations index
 //   ol/<offerId>/<locationId> link, offer side
 //   lo/<locationId>/<offerId> link, location side
+//   j/<jobId>                 job JSON, checkpoint included
+//   oj/<offerId>/<jobId>      offer -> jobs index
+//   oa/<offerId>              the offer's queued or running job (at most one)
+//   ja/<jobId>                queued and running jobs, for the workers
+//   ev/<seq:20>               outbox event JSON
+//   wh/<webhookId>            webhook JSON, secret included
+//   meta/fanout               seq of the last event turned into deliveries
+//   dq/<due:20>/<webhookId>/<seq:20>       pending delivery (value: attempt number)
+//   da/<webhookId>/<seq:20>/<attempt:3>    delivery attempt JSON
 // Every operation that touches several keys takes the entities' stripe locks
 // (lock_table.hpp) and writes one WriteBatch, so the links and both counters move
 // together, and a crash leaves all of them or none.
@@ -68,8 +77,34 @@ class RocksDbStore final : public Store {
   Page<Offer> listOffersOfLocation(std::string_view locationId,
                                    const PageRequest& page) override;
 
+  void createJob(const domain::Job& job) override;
+  std::optional<domain::Job> getJob(std::string_view id) override;
+  Page<domain::Job> listJobs(const std::optional<std::string>& offerId,
+                             const PageRequest& page) override;
+  std::vector<std::string> activeJobs() override;
+  domain::Job cancelJob(std::string_view id) override;
+  domain::Job runJobStep(std::string_view id, std::size_t pageSize) override;
+  domain::Job failJob(std::string_view id, const domain::JobError& error) override;
+
+  Page<domain::Event> listEvents(std::optional<std::uint64_t> after, std::size_t limit) override;
+  std::optional<domain::Event> getEvent(std::uint64_t seq) override;
+  void waitForEvents(std::uint64_t after, std::chrono::milliseconds wait) override;
+
+  void createWebhook(const domain::Webhook& webhook) override;
+  std::optional<domain::Webhook> getWebhook(std::string_view id) override;
+  Page<domain::Webhook> listWebhooks(const PageRequest& page) override;
+  void deleteWebhook(std::string_view id) override;
+  std::size_t fanOutEvents(std::size_t maxEvents, domain::Millis now) override;
+  std::vector<domain::PendingDelivery> dueDeliveries(domain::Millis now,
+                                                     std::size_t limit) override;
+  void recordAttempt(const domain::PendingDelivery& delivery,
+                     const domain::DeliveryAttempt& attempt) override;
+  Page<domain::DeliveryAttempt> listDeliveryAttempts(std::string_view webhookId,
+                                                     const PageRequest& page) override;
+
+  class Impl;  // public only so that helpers in the .cpp can name it
+
  private:
-  class Impl;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,0 +1,151 @@
+#include "jobs/runner.hpp"
+
+#include <random>
+
+#include "domain/error.hpp"
+#include "domain/job.hpp"
+#include "http/log.hpp"
+
+namespace offers::jobs {
+
+namespace log = http::log;
+using domain::ErrorCode;
+
+JobRunner::JobRunner(store::Store& store, RunnerOptions options)
+    : store_(store), options_(options) {}
+
+JobRunner::~JobRunner() { stop(); }
+
+void JobRunner::start() {
+  std::lock_guard lock(mutex_);
+  stopping_ = false;
+  for (unsigned i = 0; i < std::max(1u, options_.workers); ++i) {
+    threads_.emplace_back([this] { work(); });
+  }
+}
+
+void JobRunner::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+void JobRunner::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    announced_ = true;
+  }
+  wake_.notify_one();
+}
+
+bool JobRunner::pause(std::chrono::milliseconds d) {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, d, [&] { return stopping_; });
+  return !stopping_;
+}
+
+std::optional<std::string> JobRunner::claim() {
+  std::vector<std::string> active;
+  try {
+    active = store_.activeJobs();
+  } catch (const std::exception& e) {
+    log::warn("job scan failed", {{"detail", e.what()}});
+    return std::nullopt;
+  }
+  std::lock_guard lock(mutex_);
+  for (auto& id : active) {
+    if (claimed_.insert(id).second) return id;
+  }
+  return std::nullopt;
+}
+
+void JobRunner::work() {
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      announced_ = false;
+    }
+    if (auto id = claim()) {
+      run(*id);
+      std::lock_guard lock(mutex_);
+      claimed_.erase(*id);
+      continue;
+    }
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, options_.pollInterval, [&] { return stopping_ || announced_; });
+  }
+}
+
+void JobRunner::run(const std::string& jobId) {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  int failures = 0;
+  bool announcedStart = false;
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    try {
+      const auto job = store_.runJobStep(jobId, options_.pageSize);
+      failures = 0;
+      if (!announcedStart) {
+        announcedStart = true;
+        log::info("job running", {{"jobId", job.id},
+                                  {"type", domain::toString(job.type)},
+                                  {"offerId", job.offerId},
+                                  {"total", job.total},
+                                  {"processed", job.processed}});
+      }
+      if (domain::isTerminal(job.status)) {
+        log::info("job finished", {{"jobId", job.id},
+                                   {"status", domain::toString(job.status)},
+                                   {"total", job.total},
+                                   {"linked", job.linked},
+                                   {"alreadyLinked", job.alreadyLinked},
+                                   {"unlinked", job.unlinked}});
+        return;
+      }
+    } catch (const domain::Error& e) {
+      if (e.code() == ErrorCode::unavailable && ++failures <= options_.maxRetries) {
+        // Exponential backoff with full jitter, capped.
+        const auto cap = std::min<std::int64_t>(
+            options_.retryMax.count(), options_.retryBase.count() << std::min(failures, 20));
+        const auto delay =
+            std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(0, cap)(rng));
+        log::warn("job step failed, retrying", {{"jobId", jobId},
+                                                {"attempt", failures},
+                                                {"delayMs", delay.count()},
+                                                {"detail", e.detail().empty() ? e.what() : e.detail()}});
+        if (!pause(delay)) return;
+        continue;
+      }
+      fail(jobId, domain::JobError{std::string(domain::codeName(e.code())), e.what()});
+      return;
+    } catch (const std::exception& e) {
+      fail(jobId, domain::JobError{"internal", "the job stopped on an internal error"});
+      log::error("job step crashed", {{"jobId", jobId}, {"detail", e.what()}});
+      return;
+    }
+  }
+}
+
+void JobRunner::fail(const std::string& jobId, const domain::JobError& error) {
+  // Recording the failure goes through the store too; retry it briefly, and if the store
+  // stays down the job stays active and is picked up again later.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    try {
+      store_.failJob(jobId, error);
+      log::warn("job failed", {{"jobId", jobId}, {"code", error.code}, {"message", error.message}});
+      return;
+    } catch (const std::exception& e) {
+      if (!pause(options_.retryBase * (attempt + 1))) return;
+    }
+  }
+}
+
+}  // namespace offers::jobs

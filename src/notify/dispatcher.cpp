@@ -1,0 +1,122 @@
+#include "notify/dispatcher.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <random>
+
+#include "domain/entity_json.hpp"
+#include "http/log.hpp"
+
+namespace offers::notify {
+
+namespace log = http::log;
+
+std::chrono::milliseconds retryDelay(const DispatcherOptions& options, int failedAttempt,
+                                     double jitter01) {
+  const int shift = std::clamp(failedAttempt - 1, 0, 30);
+  const double base = std::min(double(options.retryMax.count()),
+                               double(options.retryBase.count()) * double(1LL << shift));
+  return std::chrono::milliseconds(std::int64_t(base * (0.8 + 0.4 * jitter01)));
+}
+
+WebhookDispatcher::WebhookDispatcher(store::Store& store, DispatcherOptions options)
+    : store_(store), options_(std::move(options)), sender_(options_.sender) {}
+
+WebhookDispatcher::~WebhookDispatcher() { stop(); }
+
+void WebhookDispatcher::start() {
+  stopping_ = false;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void WebhookDispatcher::stop() {
+  stopping_ = true;
+  sender_.wakeUp();
+  if (thread_.joinable()) thread_.join();
+}
+
+void WebhookDispatcher::loop() {
+  while (!stopping_) {
+    try {
+      const auto now = domain::nowMillis();
+      while (store_.fanOutEvents(1000, now) == 1000 && !stopping_) {
+      }
+      startDue(now);
+      // Wakes when a transfer ends; otherwise checks for new events and due retries
+      // every 100 ms.
+      for (const auto& outcome : sender_.poll(std::chrono::milliseconds(100))) finish(outcome);
+    } catch (const std::exception& e) {
+      log::warn("webhook dispatch failed", {{"detail", e.what()}});
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+}
+
+void WebhookDispatcher::startDue(domain::Millis now) {
+  if (!sender_.hasCapacity()) return;
+  const auto due = store_.dueDeliveries(now, options_.sender.maxConcurrent + inFlight_.size());
+  for (const auto& d : due) {
+    if (!sender_.hasCapacity()) break;
+    const std::string key = d.webhookId + "/" + std::to_string(d.eventSeq);
+    if (inFlight_.contains(key)) continue;
+    auto webhook = store_.getWebhook(d.webhookId);
+    auto event = store_.getEvent(d.eventSeq);
+    if (!webhook || !event) {
+      // The webhook was deleted (or the event is gone): end the delivery, recorded.
+      domain::DeliveryAttempt a;
+      a.webhookId = d.webhookId;
+      a.eventSeq = d.eventSeq;
+      a.eventId = event ? event->id : "";
+      a.eventType = event ? event->type : "";
+      a.attempt = d.attempt;
+      a.time = now;
+      a.error = webhook ? "event no longer exists" : "webhook deleted";
+      store_.recordAttempt(d, a);
+      continue;
+    }
+    sender_.send({key, webhook->url, event->id,
+                  boost::json::serialize(domain::toJson(*event)), webhook->secret});
+    inFlight_.emplace(key, d);
+    inFlightEvents_.emplace(key, std::move(*event));
+  }
+}
+
+void WebhookDispatcher::finish(const DeliveryOutcome& outcome) {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  auto it = inFlight_.find(outcome.key);
+  if (it == inFlight_.end()) return;
+  const auto d = it->second;
+  const auto& event = inFlightEvents_.at(outcome.key);
+  domain::DeliveryAttempt a;
+  a.webhookId = d.webhookId;
+  a.eventSeq = d.eventSeq;
+  a.eventId = event.id;
+  a.eventType = event.type;
+  a.attempt = d.attempt;
+  a.time = domain::nowMillis();
+  a.statusCode = outcome.status;
+  a.error = outcome.error;
+  a.durationMs = outcome.durationMs;
+  a.succeeded = outcome.ok();
+  if (!a.succeeded && d.attempt < options_.maxAttempts) {
+    const double jitter = std::uniform_real_distribution<double>(0, 1)(rng);
+    a.nextAttempt = a.time + retryDelay(options_, d.attempt, jitter).count();
+  }
+  try {
+    store_.recordAttempt(d, a);
+  } catch (const std::exception& e) {
+    // Not recorded: the delivery stays pending as it was and is sent again (at least once).
+    log::warn("webhook attempt not recorded", {{"detail", e.what()}});
+  }
+  log::info("webhook delivery", {{"webhookId", d.webhookId},
+                                 {"eventId", event.id},
+                                 {"attempt", d.attempt},
+                                 {"status", outcome.status ? boost::json::value(*outcome.status)
+                                                           : boost::json::value()},
+                                 {"error", outcome.error},
+                                 {"succeeded", a.succeeded},
+                                 {"retry", a.nextAttempt.has_value()}});
+  inFlightEvents_.erase(outcome.key);
+  inFlight_.erase(it);
+}
+
+}  // namespace offers::notify

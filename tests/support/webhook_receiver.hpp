@@ -1,0 +1,74 @@
+// A webhook receiver for tests: a real HTTP/1.1 keep-alive server on 127.0.0.1 and an
+// ephemeral port, on its own thread (Boost.Beast), that records every request and answers
+// what the test's responder says: a status, optionally after a delay (a slow receiver) and
+// with extra headers. Waiting for requests uses a condition variable with a deadline, never
+// a sleep.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace offers::testing {
+
+struct ReceivedRequest {
+  std::string method;
+  std::string target;
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string body;
+  std::chrono::steady_clock::time_point arrived;  // when the whole request had been read
+  std::size_t connection = 0;  // the TCP connection that carried it, numbered in accept order
+
+  // A header's value, or "" when absent. `name` in any case.
+  std::string header(std::string_view name) const;
+};
+
+struct ReceiverReply {
+  // Implicit from a status, so a responder may simply return an int.
+  ReceiverReply(int status = 200, std::chrono::milliseconds delay = {},
+                std::vector<std::pair<std::string, std::string>> headers = {})
+      : status(status), delay(delay), headers(std::move(headers)) {}
+
+  int status;
+  std::chrono::milliseconds delay;  // before answering; other connections are served meanwhile
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+class WebhookReceiver {
+ public:
+  // Decides the answer to request number `index` (0-based, in arrival order across all
+  // connections). Runs on the receiver's thread, after the request has been recorded.
+  using Responder = std::function<ReceiverReply(const ReceivedRequest&, std::size_t index)>;
+
+  // Listening when constructed; answers 200 at once until respondWith() says otherwise.
+  WebhookReceiver();
+  // Stops at once: connections still waiting out a delay are closed unanswered.
+  ~WebhookReceiver();
+  WebhookReceiver(const WebhookReceiver&) = delete;
+  WebhookReceiver& operator=(const WebhookReceiver&) = delete;
+
+  unsigned short port() const;
+  // "http://127.0.0.1:PORT/hook"
+  std::string url() const;
+
+  // Applies to requests that arrive from now on.
+  void respondWith(Responder responder);
+
+  // True once at least `n` requests have arrived; false when `timeout` passes first.
+  bool waitFor(std::size_t n, std::chrono::milliseconds timeout) const;
+  // Every request so far, in arrival order.
+  std::vector<ReceivedRequest> requests() const;
+  std::size_t count() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace offers::testing
