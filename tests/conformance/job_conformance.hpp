@@ -176,6 +176,45 @@ TYPED_TEST_P(JobConformance, UnlinkAllEmptiesTheOffer) {
   s.deleteOffer(o.id);
 }
 
+TYPED_TEST_P(JobConformance, JobsRacingSingleRequestsStayExact) {
+  auto& s = this->store();
+  auto b = this->brand();
+  auto o = this->offer(b.id);
+  auto locs = this->locations(b.id, 600);
+  // A link job while other threads link, unlink and delete the same locations.
+  auto linkJob = this->newJob(o);
+  s.createJob(linkJob);
+  std::atomic<bool> done{false};
+  auto storm = [&](unsigned seed) {
+    std::mt19937 rng{seed};
+    while (!done) {
+      const auto& l = locs[rng() % locs.size()];
+      try {
+        switch (rng() % 3) {
+          case 0: s.link(o.id, l.id); break;
+          case 1: s.unlink(o.id, l.id); break;
+          default: break;
+        }
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::not_found) ADD_FAILURE() << e.what();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < 3; ++t) threads.emplace_back(storm, t);
+  auto linked = this->runToEnd(s, linkJob.id, 7);
+  // And an unlink job racing the same storm.
+  auto unlinkJob = this->newJob(o, JobType::unlink_all_locations);
+  s.createJob(unlinkJob);
+  auto unlinked = this->runToEnd(s, unlinkJob.id, 7);
+  done = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(linked.status, JobStatus::succeeded);
+  EXPECT_EQ(unlinked.status, JobStatus::succeeded);
+  EXPECT_EQ(linked.linked + linked.alreadyLinked, linked.total);
+  this->expectExact(o.id, locs);
+}
+
 TYPED_TEST_P(JobConformance, EveryFailedCallResumesToTheSameExactEnd) {
   for (auto when : {FailingStore::When::before, FailingStore::When::after}) {
     for (long n = 0;; ++n) {
@@ -302,6 +341,7 @@ TYPED_TEST_P(JobConformance, DeliveriesAreFannedOutRetriedAndRecorded) {
 REGISTER_TYPED_TEST_SUITE_P(JobConformance, LinkJobLinksEveryLocationOnceWithHonestCounts,
                             OneActiveJobPerOfferAndNoDeleteWhileActive,
                             CancelStopsBetweenPagesWithTruthfulCounts, UnlinkAllEmptiesTheOffer,
+                            JobsRacingSingleRequestsStayExact,
                             EveryFailedCallResumesToTheSameExactEnd,
                             OutboxRecordsChangesInOrder,
                             DeliveriesAreFannedOutRetriedAndRecorded);

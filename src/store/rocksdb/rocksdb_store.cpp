@@ -2,6 +2,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/snapshot.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -773,9 +774,10 @@ Job RocksDbStore::runJobStep(std::string_view id, std::size_t pageSize) {
       auto location = impl_->get<Location>(locationId);
       if (!location) continue;  // deleted before we locked it: not visited
       const auto linkKey = key(kOfferLocation, job.offerId, locationId);
-      ++job.processed;
+      const bool linked = impl_->exists(linkKey);  // under the locks: current
       if (linking) {
-        if (impl_->exists(linkKey)) {
+        ++job.processed;
+        if (linked) {
           ++job.alreadyLinked;
           continue;
         }
@@ -785,6 +787,8 @@ Job RocksDbStore::runJobStep(std::string_view id, std::size_t pageSize) {
         ++job.linked;
         ++delta;
       } else {
+        if (!linked) continue;  // unlinked by someone else since the page was read
+        ++job.processed;
         tx.batch.Delete(linkKey);
         tx.batch.Delete(key(kLocationOffer, locationId, job.offerId));
         location->offersTotal -= 1;
