@@ -1,11 +1,12 @@
 #include "store/rocksdb/rocksdb_store.hpp"
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
-#include <rocksdb/slice_transform.h>
 #include <rocksdb/snapshot.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -161,7 +162,18 @@ class RocksDbStore::Impl {
     // the skip list (measured in bench/: see README).
     o.memtable_whole_key_filtering = true;
     o.memtable_prefix_bloom_size_ratio = 0.05;
+    // Memory stays flat whatever the data size: one 96 MiB budget (an LRU cache) holds
+    // the block cache, the index and filter blocks, and the memtables, which are charged
+    // to it (OptimizeLevelStyleCompaction alone allows 6 x 128 MiB of memtables).
+    // Measured with bench/bulk.sh (see README).
+    auto cache = ::rocksdb::NewLRUCache(96 << 20);
+    o.write_buffer_size = 16 << 20;
+    o.max_write_buffer_number = 4;
+    o.write_buffer_manager = std::make_shared<::rocksdb::WriteBufferManager>(48 << 20, cache);
     ::rocksdb::BlockBasedTableOptions table;
+    table.block_cache = cache;
+    table.cache_index_and_filter_blocks = true;
+    table.pin_l0_filter_and_index_blocks_in_cache = true;
     table.filter_policy.reset(::rocksdb::NewBloomFilterPolicy(10));
     o.table_factory.reset(::rocksdb::NewBlockBasedTableFactory(table));
     ::rocksdb::DB* raw = nullptr;
@@ -731,6 +743,7 @@ Job RocksDbStore::runJobStep(std::string_view id, std::size_t pageSize) {
     const auto before = impl_->require<Job>(id);
     if (domain::isTerminal(before.status)) return before;
     const bool linking = before.type == JobType::link_brand_locations;
+    const auto stepStart = domain::nowMillis();
     // The first step sizes the job, outside the locks (a key-only scan).
     std::optional<std::int64_t> estimate;
     if (before.status == JobStatus::queued) {
@@ -755,7 +768,7 @@ Job RocksDbStore::runJobStep(std::string_view id, std::size_t pageSize) {
     Tx tx(*impl_);
     if (job.status == JobStatus::queued) {
       job.status = JobStatus::running;
-      job.started = now;
+      job.started = stepStart;
       job.total = estimate.value_or(0);
     }
     auto offer = impl_->get<Offer>(job.offerId);
