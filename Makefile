@@ -5,7 +5,7 @@ CMAKE_FLAGS ?=
 PORT ?= 8080
 DATA_DIR ?= ./data
 
-.PHONY: all setup configure build run test bench format clean
+.PHONY: all setup configure build run test bench bench-bulk format clean
 
 all: build
 
@@ -28,6 +28,9 @@ test: build
 
 bench: build
 	bash bench/run.sh
+
+bench-bulk: build
+	bash bench/bulk.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -17,3 +17,19 @@ INSTANTIATE_TYPED_TEST_SUITE_P(RocksDb, StoreConformance, RocksDbEngine);
 INSTANTIATE_TYPED_TEST_SUITE_P(RocksDb, JobConformance, RocksDbEngine);
 
 }  // namespace offers::testing
+
+namespace offers::testing {
+
+// Engine-specific: --data-dir behaves like `mkdir -p`.
+TEST(RocksDbStore, OpensADataDirWhoseParentsAreMissing) {
+  TempDir dir;
+  const auto nested = dir.path() / "a" / "b" / "data";
+  {
+    store::rocksdb::RocksDbStore store(store::rocksdb::Options{nested.string()});
+    store.createBrand({domain::newId(), "B", 1, 1});
+  }
+  store::rocksdb::RocksDbStore reopened(store::rocksdb::Options{nested.string()});
+  EXPECT_EQ(reopened.listBrands({10, {}}).items.size(), 1u);
+}
+
+}  // namespace offers::testing

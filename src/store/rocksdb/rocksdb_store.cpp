@@ -11,6 +11,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <set>
 
@@ -176,6 +177,9 @@ class RocksDbStore::Impl {
     table.pin_l0_filter_and_index_blocks_in_cache = true;
     table.filter_policy.reset(::rocksdb::NewBloomFilterPolicy(10));
     o.table_factory.reset(::rocksdb::NewBlockBasedTableFactory(table));
+    // Like `mkdir -p`: a fresh --data-dir may name a directory whose parents are missing.
+    std::error_code ec;
+    std::filesystem::create_directories(options.dataDir, ec);
     ::rocksdb::DB* raw = nullptr;
     const auto s = ::rocksdb::DB::Open(o, options.dataDir, &raw);
     if (!s.ok()) {
