@@ -12,7 +12,6 @@
 // job.failed / job.cancelled (data: the job). Bulk jobs append their job events only.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -110,8 +109,6 @@ class Store {
   virtual Page<domain::Event> listEvents(std::optional<std::uint64_t> after,
                                          std::size_t limit) = 0;
   virtual std::optional<domain::Event> getEvent(std::uint64_t seq) = 0;
-  // Waits up to `wait` for an event after `after` to become visible.
-  virtual void waitForEvents(std::uint64_t after, std::chrono::milliseconds wait) = 0;
 
   // ---- Webhooks ----
   virtual void createWebhook(const domain::Webhook& webhook) = 0;

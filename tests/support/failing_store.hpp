@@ -104,9 +104,6 @@ class FailingStore final : public store::Store {
   std::optional<domain::Event> getEvent(std::uint64_t seq) override {
     return pass([&] { return inner_.getEvent(seq); });
   }
-  void waitForEvents(std::uint64_t after, std::chrono::milliseconds wait) override {
-    pass([&] { inner_.waitForEvents(after, wait); });
-  }
   void createWebhook(const domain::Webhook& w) override { pass([&] { inner_.createWebhook(w); }); }
   std::optional<domain::Webhook> getWebhook(std::string_view id) override {
     return pass([&] { return inner_.getWebhook(id); });

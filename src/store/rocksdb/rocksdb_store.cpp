@@ -10,7 +10,6 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <set>
@@ -217,19 +216,12 @@ class RocksDbStore::Impl {
   }
   void releaseSeqs(const std::vector<std::uint64_t>& seqs) {
     if (seqs.empty()) return;
-    {
-      std::lock_guard lock(seqMutex_);
-      for (auto s : seqs) inFlight_.erase(s);
-    }
-    seqChanged_.notify_all();
+    std::lock_guard lock(seqMutex_);
+    for (auto s : seqs) inFlight_.erase(s);
   }
   std::uint64_t visibleSeq() {
     std::lock_guard lock(seqMutex_);
     return visibleSeqLocked();
-  }
-  void waitForSeq(std::uint64_t after, std::chrono::milliseconds wait) {
-    std::unique_lock lock(seqMutex_);
-    seqChanged_.wait_for(lock, wait, [&] { return visibleSeqLocked() > after; });
   }
 
   std::optional<std::string> getString(std::string_view k) {
@@ -362,7 +354,6 @@ class RocksDbStore::Impl {
   ::rocksdb::WriteOptions write_;
   LockTable locks_;
   std::mutex seqMutex_;
-  std::condition_variable seqChanged_;
   std::uint64_t nextSeq_ = 1;
   std::set<std::uint64_t> inFlight_;
   std::mutex fanOutMutex_;
@@ -862,10 +853,6 @@ std::optional<domain::Event> RocksDbStore::getEvent(std::uint64_t seq) {
   auto value = impl_->getString(key(kEvent, fixed(seq)));
   if (!value) return std::nullopt;
   return domain::eventFromJson(seq, parseObject(*value));
-}
-
-void RocksDbStore::waitForEvents(std::uint64_t after, std::chrono::milliseconds wait) {
-  impl_->waitForSeq(after, wait);
 }
 
 // ---- webhooks ----

@@ -88,7 +88,6 @@ class RocksDbStore final : public Store {
 
   Page<domain::Event> listEvents(std::optional<std::uint64_t> after, std::size_t limit) override;
   std::optional<domain::Event> getEvent(std::uint64_t seq) override;
-  void waitForEvents(std::uint64_t after, std::chrono::milliseconds wait) override;
 
   void createWebhook(const domain::Webhook& webhook) override;
   std::optional<domain::Webhook> getWebhook(std::string_view id) override;
