@@ -24,11 +24,11 @@
 # 1 when a check fails, 2 on a setup problem.
 set -euo pipefail
 
-BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$BENCH_DIR/.." && pwd)
+LOG_TAG=bulk
+# lib.sh: BENCH_DIR, ROOT, OFFERS_BIN, log/die, the server lifecycle and the cleanup traps.
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-OFFERS_BIN=${OFFERS_BIN:-build/offers-api}
-[[ $OFFERS_BIN == /* ]] || OFFERS_BIN=$ROOT/$OFFERS_BIN
 SIZES=${BULK_SIZES:-10000 100000 1000000}
 PAGE_SIZE=${BULK_PAGE_SIZE:-1000}
 WORKERS=${BULK_WORKERS:-1}
@@ -37,9 +37,6 @@ SETUP_THREADS=${BULK_SETUP_THREADS:-2}
 WRK_THREADS=${BULK_WRK_THREADS:-1}
 WRK_CONNECTIONS=${BULK_WRK_CONNECTIONS:-8}
 KEEP=${BULK_KEEP:-0}
-
-log() { printf '[bulk %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 2; }
 
 read -r -a SIZE_LIST <<<"$SIZES"
 ((${#SIZE_LIST[@]} >= 1)) || die "BULK_SIZES is empty"
@@ -53,72 +50,10 @@ done
   die "BULK_PAGE_SIZE, BULK_WORKERS and BULK_SETUP_THREADS must be at least 1"
 ((WRK_THREADS >= 1 && WRK_CONNECTIONS >= WRK_THREADS)) ||
   die "need 1 <= BULK_WRK_THREADS <= BULK_WRK_CONNECTIONS"
-[[ -x $OFFERS_BIN ]] || die "no server binary at $OFFERS_BIN (build it, or set OFFERS_BIN)"
-for tool in wrk curl python3 timeout; do
-  command -v "$tool" >/dev/null || die "$tool is not installed"
-done
+check_tools
 [[ -r /proc/self/status ]] || die "needs /proc (Linux) to read the server's memory"
 
-WORK=$(mktemp -d -t offers-bulk.XXXXXX)
-SERVER_PID=
-CHILD_PID=
-SERVER_STATUS=
-
-stop_server() {
-  [[ -n $SERVER_PID ]] || return 0
-  local pid=$SERVER_PID
-  SERVER_PID=
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 150); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "server did not stop within 15s of SIGTERM; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  SERVER_STATUS=0
-  wait "$pid" 2>/dev/null || SERVER_STATUS=$?
-}
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [[ -n $CHILD_PID ]] && kill -0 "$CHILD_PID" 2>/dev/null; then
-    kill -TERM "$CHILD_PID" 2>/dev/null || true
-    wait "$CHILD_PID" 2>/dev/null || true
-  fi
-  stop_server
-  if [[ $KEEP == 1 ]]; then
-    log "kept the work directory: $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'log "interrupted"; exit 130' INT
-trap 'log "terminated"; exit 143' TERM
-
-# run_bounded SECONDS OUTPUT COMMAND...: runs COMMAND in the background (its stdout and
-# stderr to the file OUTPUT, or inherited for "-") and waits for it, so that a signal
-# reaches the traps at once instead of after the command; `timeout` bounds it.
-run_bounded() {
-  local seconds=$1 output=$2
-  shift 2
-  if [[ $output == - ]]; then
-    timeout --signal=TERM --kill-after=5 "$seconds" "$@" &
-  else
-    timeout --signal=TERM --kill-after=5 "$seconds" "$@" >"$output" 2>&1 &
-  fi
-  CHILD_PID=$!
-  local rc=0
-  wait "$CHILD_PID" || rc=$?
-  CHILD_PID=
-  return "$rc"
-}
+make_work offers-bulk
 
 # ---------------------------------------------------------------------------------------
 # The Python side (stdlib only): setup, the job phase (job, RSS sampler, wrk, polling),
@@ -493,43 +428,7 @@ if __name__ == "__main__":
 PY
 
 # ---------------------------------------------------------------------------------------
-# start_server DIR: starts offers-api on DIR/data, sets SERVER_PID and PORT.
-start_server() {
-  local dir=$1
-  "$OFFERS_BIN" serve --host 127.0.0.1 --port 0 --data-dir "$dir/data" \
-    --threads "$SERVER_THREADS" --job-workers "$WORKERS" --job-page-size "$PAGE_SIZE" \
-    >"$dir/server.log" 2>"$dir/server.err" &
-  SERVER_PID=$!
-  PORT=
-  for _ in $(seq 1 150); do
-    PORT=$(sed -n 's/.*"msg":"listening".*"port":\([0-9][0-9]*\).*/\1/p' "$dir/server.log" | head -n1)
-    [[ -n $PORT ]] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [[ -z $PORT ]]; then
-    cat "$dir/server.log" "$dir/server.err" >&2 || true
-    die "the server did not report listening within 15s"
-  fi
-  curl -fsS --max-time 5 "http://127.0.0.1:$PORT/healthz" >/dev/null || die "GET /healthz failed"
-}
-
-# server_problems DIR: reports warning/error lines of the server's log.
-server_problems() {
-  local dir=$1 problems
-  problems=$(grep -c -E '"level":"(error|warn|warning|fatal)"' "$dir/server.log" || true)
-  if [[ $problems != 0 || -s $dir/server.err ]]; then
-    log "warning: the server logged $problems warning/error lines; stderr: $(wc -l <"$dir/server.err") lines"
-    grep -E '"level":"(error|warn|warning|fatal)"' "$dir/server.log" | head -n 5 >&2 || true
-    head -n 5 "$dir/server.err" >&2 || true
-  fi
-}
-
-started=$(date +%s)
-LOAD_BEFORE=$(python3 -c 'import os; print("%.2f %.2f %.2f" % os.getloadavg())')
-if python3 -c 'import os, sys; sys.exit(os.getloadavg()[0] <= os.cpu_count() / 4)'; then
-  log "warning: load average $LOAD_BEFORE before the run: other work on this machine will skew the numbers"
-fi
+begin_run
 log "server: $OFFERS_BIN (--job-page-size $PAGE_SIZE --job-workers $WORKERS --threads $SERVER_THREADS)"
 log "sizes: ${SIZE_LIST[*]}; GET load during the job: wrk -t $WRK_THREADS -c $WRK_CONNECTIONS"
 
@@ -537,7 +436,8 @@ verdict=0
 for size in "${SIZE_LIST[@]}"; do
   dir=$WORK/$size
   mkdir -p "$dir"
-  start_server "$dir"
+  start_server "$dir" \
+    --threads "$SERVER_THREADS" --job-workers "$WORKERS" --job-page-size "$PAGE_SIZE"
   log "$size locations: server on port $PORT"
   # Generous bounds: about 15 s per 100,000 locations for the setup and for the job.
   budget=$((60 + size * 15 / 100000))
@@ -556,8 +456,7 @@ for size in "${SIZE_LIST[@]}"; do
   [[ $KEEP == 1 ]] || rm -rf "$dir/data"
 done
 
-commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-git -C "$ROOT" diff --quiet HEAD -- 2>/dev/null || commit="$commit (dirty tree)"
+commit=$(git_commit)
 python3 - "$WORK/meta.json" <<EOF
 import json, os, sys, time
 json.dump({"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "commit": "$commit",
@@ -571,9 +470,4 @@ echo
 python3 "$WORK/bulk.py" report "$WORK" "${SIZE_LIST[*]}" "$WORK/meta.json" \
   "$BENCH_DIR/results/bulk-latest.md"
 log "written to bench/results/bulk-latest.md; took $(($(date +%s) - started))s"
-if ((verdict == 0)); then
-  echo "PASS"
-else
-  echo "FAIL"
-  exit 1
-fi
+pass_or_fail "$verdict"

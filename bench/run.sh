@@ -21,11 +21,11 @@
 # not enforced), 1 when it fails, 2 on a setup problem.
 set -euo pipefail
 
-BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$BENCH_DIR/.." && pwd)
+LOG_TAG=bench
+# lib.sh: BENCH_DIR, ROOT, OFFERS_BIN, log/die, the server lifecycle and the cleanup traps.
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-OFFERS_BIN=${OFFERS_BIN:-build/offers-api}
-[[ $OFFERS_BIN == /* ]] || OFFERS_BIN=$ROOT/$OFFERS_BIN
 DURATION=${BENCH_DURATION:-10s}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 THREADS=${BENCH_THREADS:-2}
@@ -35,9 +35,6 @@ N_OFFERS=${BENCH_OFFERS:-50}
 N_LOCATIONS=${BENCH_LOCATIONS:-200000}
 KEEP=${BENCH_KEEP:-0}
 
-log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 2; }
-
 for v in CONNECTIONS THREADS SERVER_THREADS N_OFFERS N_LOCATIONS; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, got '${!v}'"
 done
@@ -45,75 +42,13 @@ done
 ((N_OFFERS >= 1 && N_LOCATIONS >= 1)) || die "need at least one offer and one location"
 # link.lua needs the locations to be a multiple of the offers (see the pair formula there).
 N_LOCATIONS=$(((N_LOCATIONS + N_OFFERS - 1) / N_OFFERS * N_OFFERS))
-[[ -x $OFFERS_BIN ]] || die "no server binary at $OFFERS_BIN (build it, or set OFFERS_BIN)"
-for tool in wrk curl python3 timeout; do
-  command -v "$tool" >/dev/null || die "$tool is not installed"
-done
+check_tools
 duration_s=$(python3 -c 'import re,sys
 m = re.fullmatch(r"(\d+)([smh]?)", sys.argv[1])
 print(int(m[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[m[2]] if m else "")' "$DURATION")
 [[ -n $duration_s ]] || die "BENCH_DURATION must look like 10s, 2m or 30, got '$DURATION'"
 
-WORK=$(mktemp -d -t offers-bench.XXXXXX)
-SERVER_PID=
-CHILD_PID=
-SERVER_STATUS=
-
-stop_server() {
-  [[ -n $SERVER_PID ]] || return 0
-  local pid=$SERVER_PID
-  SERVER_PID=
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 150); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "server did not stop within 15s of SIGTERM; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  SERVER_STATUS=0
-  wait "$pid" 2>/dev/null || SERVER_STATUS=$?
-}
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [[ -n $CHILD_PID ]] && kill -0 "$CHILD_PID" 2>/dev/null; then
-    kill -TERM "$CHILD_PID" 2>/dev/null || true
-    wait "$CHILD_PID" 2>/dev/null || true
-  fi
-  stop_server
-  if [[ $KEEP == 1 ]]; then
-    log "kept the work directory: $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'log "interrupted"; exit 130' INT
-trap 'log "terminated"; exit 143' TERM
-
-# run_bounded SECONDS OUTPUT COMMAND...: runs COMMAND in the background (its stdout and
-# stderr to the file OUTPUT, or inherited for "-") and waits for it, so that a signal
-# reaches the traps at once instead of after the command; `timeout` bounds it.
-run_bounded() {
-  local seconds=$1 output=$2
-  shift 2
-  if [[ $output == - ]]; then
-    timeout --signal=TERM --kill-after=5 "$seconds" "$@" &
-  else
-    timeout --signal=TERM --kill-after=5 "$seconds" "$@" >"$output" 2>&1 &
-  fi
-  CHILD_PID=$!
-  local rc=0
-  wait "$CHILD_PID" || rc=$?
-  CHILD_PID=
-  return "$rc"
-}
+make_work offers-bench
 
 # ---------------------------------------------------------------------------------------
 # The Python side (stdlib only): setup, verification, report.
@@ -390,29 +325,10 @@ if __name__ == "__main__":
 PY
 
 # ---------------------------------------------------------------------------------------
-started=$(date +%s)
-LOAD_BEFORE=$(python3 -c 'import os; print("%.2f %.2f %.2f" % os.getloadavg())')
-if python3 -c 'import os, sys; sys.exit(os.getloadavg()[0] <= os.cpu_count() / 4)'; then
-  log "warning: load average $LOAD_BEFORE before the run: other work on this machine will skew the numbers"
-fi
+begin_run
 log "server: $OFFERS_BIN (--threads $SERVER_THREADS); wrk -t $THREADS -c $CONNECTIONS -d $DURATION"
-"$OFFERS_BIN" serve --host 127.0.0.1 --port 0 --data-dir "$WORK/data" \
-  --threads "$SERVER_THREADS" >"$WORK/server.log" 2>"$WORK/server.err" &
-SERVER_PID=$!
-
-PORT=
-for _ in $(seq 1 150); do
-  PORT=$(sed -n 's/.*"msg":"listening".*"port":\([0-9][0-9]*\).*/\1/p' "$WORK/server.log" | head -n1)
-  [[ -n $PORT ]] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || break
-  sleep 0.1
-done
-if [[ -z $PORT ]]; then
-  cat "$WORK/server.log" "$WORK/server.err" >&2 || true
-  die "the server did not report listening within 15s"
-fi
+start_server "$WORK" --threads "$SERVER_THREADS"
 BASE=http://127.0.0.1:$PORT
-curl -fsS --max-time 5 "$BASE/healthz" >/dev/null || die "GET /healthz failed"
 log "server listening on port $PORT"
 
 log "setup: 1 brand, $N_OFFERS offers, $N_LOCATIONS locations"
@@ -451,8 +367,7 @@ run_bounded 300 - python3 "$WORK/bench.py" verify "$PORT" "$WORK" "$WORK/link.js
   "$WORK/verify.json" || verdict=$?
 ((verdict <= 1)) || die "verification could not run"
 
-commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-git -C "$ROOT" diff --quiet HEAD -- 2>/dev/null || commit="$commit (dirty tree)"
+commit=$(git_commit)
 python3 - "$WORK/meta.json" <<EOF
 import json, os, sys, time
 json.dump({"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "commit": "$commit",
@@ -465,19 +380,9 @@ EOF
 stop_server
 log "server stopped, exit status $SERVER_STATUS"
 [[ $SERVER_STATUS == 0 ]] || log "warning: the server exited with status $SERVER_STATUS on SIGTERM"
-problems=$(grep -c -E '"level":"(error|warn|warning|fatal)"' "$WORK/server.log" || true)
-if [[ $problems != 0 || -s $WORK/server.err ]]; then
-  log "warning: the server logged $problems warning/error lines; stderr: $(wc -l <"$WORK/server.err") lines"
-  grep -E '"level":"(error|warn|warning|fatal)"' "$WORK/server.log" | head -n 5 >&2 || true
-  head -n 5 "$WORK/server.err" >&2 || true
-fi
+server_problems "$WORK"
 
 echo
 python3 "$WORK/bench.py" report "$WORK" "$WORK/meta.json" "$BENCH_DIR/results/latest.md"
 log "written to bench/results/latest.md; took $(($(date +%s) - started))s"
-if ((verdict == 0)); then
-  echo "PASS"
-else
-  echo "FAIL"
-  exit 1
-fi
+pass_or_fail "$verdict"
