@@ -9,7 +9,7 @@ packages=(
   librocksdb-dev
   libcurl4-openssl-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  wrk curl python3
+  wrk curl jq python3
 )
 
 missing=()
