@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "support/sample_ids.hpp"
 #include "support/server_process.hpp"
 
 namespace offers::testing {
@@ -15,9 +16,7 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kStarbucks = "692126c8-6e72-4ad7-8a73-25fc2f1f56e4";
-constexpr const char* kSeededOffer = "d9b1d9ff-543e-47c7-895f-87f71dcad91b";
-constexpr const char* kSeededLocation = "03665f6d-27e2-4e69-aa9b-5b39d03e5f59";
+constexpr const char* kSeededLocation = kSeededLocations[0];
 constexpr const char* kUnknownId = "00000000-1111-4222-8333-444444444444";
 
 struct Bad {

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/sample_ids.hpp"
 #include "support/server_process.hpp"
 
 namespace offers::testing {
@@ -18,11 +19,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr const char* kStarbucks = "692126c8-6e72-4ad7-8a73-25fc2f1f56e4";
-constexpr const char* kSeededOffer = "d9b1d9ff-543e-47c7-895f-87f71dcad91b";
-constexpr const char* kSeededLocations[] = {"03665f6d-27e2-4e69-aa9b-5b39d03e5f59",
-                                            "706ef281-e00f-4288-9a84-973aeb29636e",
-                                            "1c7a27de-4bbd-4d63-a5ec-2eae5a0f1870"};
 
 class DurabilityTest : public ServerTest {
  protected:

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "support/sample_ids.hpp"
 #include "support/server_process.hpp"
 
 namespace offers::testing {
@@ -13,11 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr const char* kStarbucks = "692126c8-6e72-4ad7-8a73-25fc2f1f56e4";
-constexpr const char* kSeededOffer = "d9b1d9ff-543e-47c7-895f-87f71dcad91b";
-constexpr const char* kSeededLocations[] = {"03665f6d-27e2-4e69-aa9b-5b39d03e5f59",
-                                            "706ef281-e00f-4288-9a84-973aeb29636e",
-                                            "1c7a27de-4bbd-4d63-a5ec-2eae5a0f1870"};
 
 bool isUuid(const std::string& id) {
   static const std::regex kUuid("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$");
