@@ -13,6 +13,9 @@
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
+# The Python embedded in the scripts imports api_client.py from here; no bytecode in the tree.
+export PYTHONPATH="$BENCH_DIR${PYTHONPATH:+:$PYTHONPATH}"
+export PYTHONDONTWRITEBYTECODE=1
 
 OFFERS_BIN=${OFFERS_BIN:-build/offers-api}
 [[ $OFFERS_BIN == /* ]] || OFFERS_BIN=$ROOT/$OFFERS_BIN

@@ -19,6 +19,13 @@ std::string newId() {
 
 namespace {
 
+// The entity a Store lookup found, or not_found naming it.
+template <class Entity>
+Entity found(std::optional<Entity> entity, std::string_view kind, std::string_view id) {
+  if (!entity) throwNotFound(kind, id);
+  return std::move(*entity);
+}
+
 template <class Entity>
 void stamp(Entity& e, Millis now) {
   if (e.id.empty()) e.id = newId();
@@ -36,9 +43,7 @@ Brand Service::createBrand(Brand draft) {
 }
 
 Brand Service::getBrand(std::string_view id) {
-  auto brand = store_.getBrand(id);
-  if (!brand) throwNotFound("brand", id);
-  return *brand;
+  return found(store_.getBrand(id), "brand", id);
 }
 
 Brand Service::updateBrand(std::string_view id, const BrandPatch& patch) {
@@ -63,9 +68,7 @@ Offer Service::createOffer(Offer draft) {
 }
 
 Offer Service::getOffer(std::string_view id) {
-  auto offer = store_.getOffer(id);
-  if (!offer) throwNotFound("offer", id);
-  return *offer;
+  return found(store_.getOffer(id), "offer", id);
 }
 
 Offer Service::updateOffer(std::string_view id, const OfferPatch& patch) {
@@ -108,9 +111,7 @@ std::vector<Location> Service::createLocations(std::vector<Location> drafts) {
 }
 
 Location Service::getLocation(std::string_view id) {
-  auto location = store_.getLocation(id);
-  if (!location) throwNotFound("location", id);
-  return *location;
+  return found(store_.getLocation(id), "location", id);
 }
 
 Location Service::updateLocation(std::string_view id, const LocationPatch& patch) {
@@ -155,9 +156,7 @@ Job Service::createJob(JobType type, std::string_view offerId) {
 }
 
 Job Service::getJob(std::string_view id) {
-  auto job = store_.getJob(id);
-  if (!job) throwNotFound("job", id);
-  return *job;
+  return found(store_.getJob(id), "job", id);
 }
 
 Page<Job> Service::listJobs(const std::optional<std::string>& offerId, const PageRequest& page) {
@@ -216,9 +215,7 @@ Webhook Service::createWebhook(std::string url, std::vector<std::string> events,
 }
 
 Webhook Service::getWebhook(std::string_view id) {
-  auto w = store_.getWebhook(id);
-  if (!w) throwNotFound("webhook", id);
-  return *w;
+  return found(store_.getWebhook(id), "webhook", id);
 }
 
 Page<Webhook> Service::listWebhooks(const PageRequest& page) { return store_.listWebhooks(page); }

@@ -379,16 +379,8 @@ TEST_F(JobTest, BadInputIsRejectedAndChangesNothing) {
   const std::string jobsBefore = json::serialize(fetch("/v1/jobs"));
   const std::size_t eventsBefore = allEvents().size();
 
-  struct Bad {
-    std::string method;
-    std::string target;
-    std::optional<std::string> body;
-    int status;
-    std::string code;
-    std::string mention;
-  };
   const std::string offerField = "\"offerId\":\"" + offerId + "\"";
-  const std::vector<Bad> cases = {
+  const std::vector<BadRequest> cases = {
       {"POST", "/v1/jobs", "{", 400, "invalid_request", ""},
       {"POST", "/v1/jobs", "[]", 400, "invalid_request", ""},
       {"POST", "/v1/jobs", "{}", 400, "invalid_request", ""},
@@ -425,11 +417,7 @@ TEST_F(JobTest, BadInputIsRejectedAndChangesNothing) {
       {"DELETE", "/v1/jobs/" + finishedId, {}, 405, "method_not_allowed", ""},
       {"DELETE", "/v1/offers/" + offerId, {}, 409, "conflict", ""},  // it has links
   };
-  for (const Bad& bad : cases) {
-    const HttpResponse r = api().request(bad.method, bad.target, bad.body);
-    EXPECT_TRUE(IsApiError(r, bad.status, bad.code, bad.mention))
-        << bad.method << " " << bad.target << " " << bad.body.value_or("");
-  }
+  expectRefused(cases);
   EXPECT_EQ(snapshot(), before);
   EXPECT_EQ(json::serialize(fetch("/v1/jobs")), jobsBefore);
   EXPECT_EQ(allEvents().size(), eventsBefore) << "rejected requests appended events";

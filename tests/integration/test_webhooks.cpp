@@ -319,17 +319,9 @@ TEST_F(WebhookTest, BadInputIsRejectedAndChangesNothing) {
   const std::string webhooksBefore = json::serialize(fetch("/v1/webhooks"));
   const std::size_t eventsBefore = allEvents().size();
 
-  struct Bad {
-    std::string method;
-    std::string target;
-    std::optional<std::string> body;
-    int status;
-    std::string code;
-    std::string mention;
-  };
   const std::string u = "\"url\":\"" + url + "\"";
   const std::string ev = R"("events":["*"])";
-  std::vector<Bad> cases = {
+  std::vector<BadRequest> cases = {
       {"POST", "/v1/webhooks", "{", 400, "invalid_request", ""},
       {"POST", "/v1/webhooks", "[]", 400, "invalid_request", ""},
       {"POST", "/v1/webhooks", "{" + ev + "}", 400, "invalid_request", "url"},
@@ -375,11 +367,7 @@ TEST_F(WebhookTest, BadInputIsRejectedAndChangesNothing) {
                      "{" + ev + R"(,"url":)" + json::serialize(json::value(badUrl)) + "}", 400,
                      "invalid_request", "url"});
   }
-  for (const Bad& bad : cases) {
-    const HttpResponse r = api().request(bad.method, bad.target, bad.body);
-    EXPECT_TRUE(IsApiError(r, bad.status, bad.code, bad.mention))
-        << bad.method << " " << bad.target << " " << bad.body.value_or("");
-  }
+  expectRefused(cases);
   EXPECT_EQ(snapshot(), before);
   EXPECT_EQ(json::serialize(fetch("/v1/webhooks")), webhooksBefore);
   EXPECT_EQ(allEvents().size(), eventsBefore) << "rejected requests appended events";

@@ -99,8 +99,27 @@ inline std::string closedPortUrl() {
 
 #ifdef OFFERS_API_BINARY
 
+// A request the server must refuse, and how.
+struct BadRequest {
+  std::string method;
+  std::string target;
+  std::optional<std::string> body;
+  int status;
+  std::string code;
+  std::string mention;  // what the error message must name
+};
+
 class JobServerTest : public ServerTest {
  protected:
+  // Sends each request and expects the error it names (status, code, field).
+  void expectRefused(const std::vector<BadRequest>& cases) {
+    for (const BadRequest& bad : cases) {
+      const HttpResponse r = api().request(bad.method, bad.target, bad.body);
+      EXPECT_TRUE(IsApiError(r, bad.status, bad.code, bad.mention))
+          << bad.method << " " << bad.target << " " << bad.body.value_or("");
+    }
+  }
+
   // Fast webhook retries by default; derived fixtures add or replace flags in their
   // constructors.
   std::vector<std::string> extraArgs_ = {"--webhook-retry-base-ms", "50", "--webhook-timeout-ms",
