@@ -232,12 +232,15 @@ class RocksDbStore::Impl {
     return value.ToString();
   }
 
-  // Keys (as suffixes after `prefix`) and values, strictly after `after`, at most `max`,
-  // stopping early at a suffix above `until` when given.
+  // Keys (as suffixes after `prefix`) and values (empty unless withValues), strictly after
+  // `after`, at most `max`, stopping early at a suffix above `until` when given.
   std::vector<std::pair<std::string, std::string>> scanValues(
       std::string_view prefix, const std::optional<std::string>& after, std::size_t max,
-      const std::optional<std::string>& until = std::nullopt) {
-    std::unique_ptr<::rocksdb::Iterator> it(db_->NewIterator({}));
+      const std::optional<std::string>& until = std::nullopt,
+      const ::rocksdb::Snapshot* snap = nullptr, bool withValues = true) {
+    ::rocksdb::ReadOptions ro;
+    ro.snapshot = snap;
+    std::unique_ptr<::rocksdb::Iterator> it(db_->NewIterator(ro));
     const std::string start = after ? key(prefix, *after) : std::string(prefix);
     std::vector<std::pair<std::string, std::string>> out;
     for (it->Seek(start); it->Valid() && out.size() < max; it->Next()) {
@@ -246,7 +249,7 @@ class RocksDbStore::Impl {
       if (after && k == ::rocksdb::Slice(start)) continue;
       std::string suffix(k.data() + prefix.size(), k.size() - prefix.size());
       if (until && suffix > *until) break;
-      out.emplace_back(std::move(suffix), it->value().ToString());
+      out.emplace_back(std::move(suffix), withValues ? it->value().ToString() : std::string());
     }
     check(it->status(), "scan");
     return out;
@@ -297,18 +300,10 @@ class RocksDbStore::Impl {
   // `max` of them.
   std::vector<std::string> scan(std::string_view prefix, const std::optional<std::string>& after,
                                 std::size_t max, const ::rocksdb::Snapshot* snap) {
-    ::rocksdb::ReadOptions ro;
-    ro.snapshot = snap;
-    std::unique_ptr<::rocksdb::Iterator> it(db_->NewIterator(ro));
-    const std::string start = after ? key(prefix, *after) : std::string(prefix);
     std::vector<std::string> ids;
-    for (it->Seek(start); it->Valid() && ids.size() < max; it->Next()) {
-      const auto k = it->key();
-      if (!k.starts_with(::rocksdb::Slice(prefix.data(), prefix.size()))) break;
-      if (after && k == ::rocksdb::Slice(start)) continue;
-      ids.emplace_back(k.data() + prefix.size(), k.size() - prefix.size());
+    for (auto& row : scanValues(prefix, after, max, std::nullopt, snap, false)) {
+      ids.push_back(std::move(row.first));
     }
-    check(it->status(), "scan");
     return ids;
   }
 
