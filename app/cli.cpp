@@ -7,7 +7,9 @@
 namespace offers::app {
 namespace {
 
-[[noreturn]] void bad(const std::string& message) { throw std::invalid_argument(message); }
+[[noreturn]] void bad(const std::string& message) {
+  throw std::invalid_argument(message);
+}
 
 unsigned long parseNumber(const std::string& name, const std::string& text, unsigned long max) {
   unsigned long value = 0;
@@ -35,11 +37,15 @@ constexpr unsigned kServe = 1, kSeed = 2, kLinkBrand = 4;
 
 unsigned commandBit(Command c) {
   switch (c) {
-    case Command::serve: return kServe;
-    case Command::seed: return kSeed;
-    case Command::linkBrand: return kLinkBrand;
+    case Command::serve:
+      return kServe;
+    case Command::seed:
+      return kSeed;
+    case Command::linkBrand:
+      return kLinkBrand;
     case Command::help:
-    case Command::version: return 0;
+    case Command::version:
+      return 0;
   }
   return 0;
 }
@@ -77,9 +83,7 @@ const Setting kSettings[] = {
     {"--seed", "OFFERS_SEED", kServe, false,
      [](Config& c, const std::string& n, const std::string& v) { c.seed = parseBool(n, v); }},
     {"--sync-writes", "OFFERS_SYNC_WRITES", kServe | kSeed, false,
-     [](Config& c, const std::string& n, const std::string& v) {
-       c.syncWrites = parseBool(n, v);
-     }},
+     [](Config& c, const std::string& n, const std::string& v) { c.syncWrites = parseBool(n, v); }},
     {"--job-workers", "OFFERS_JOB_WORKERS", kServe, true,
      [](Config& c, const std::string& n, const std::string& v) {
        c.jobs.workers = unsigned(parseNumber(n, v, 64));

@@ -18,8 +18,8 @@ struct Config {
   Command command = Command::help;
   http::ServerOptions server;
   std::string dataDir = "./data";
-  bool seed = false;             // serve: insert the sample data where absent
-  bool syncWrites = false;       // fsync the write-ahead log on every write
+  bool seed = false;                    // serve: insert the sample data where absent
+  bool syncWrites = false;              // fsync the write-ahead log on every write
   std::optional<std::string> seedFile;  // instead of the compiled-in sample data
   jobs::RunnerOptions jobs;
   notify::DispatcherOptions webhooks;

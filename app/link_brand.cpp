@@ -3,9 +3,9 @@
 #include <curl/curl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <stdexcept>

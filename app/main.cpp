@@ -4,7 +4,6 @@
 #include <sstream>
 
 #include "cli.hpp"
-#include "link_brand.hpp"
 #include "domain/error.hpp"
 #include "domain/seed.hpp"
 #include "domain/service.hpp"
@@ -12,6 +11,7 @@
 #include "http/log.hpp"
 #include "http/server.hpp"
 #include "jobs/runner.hpp"
+#include "link_brand.hpp"
 #include "notify/dispatcher.hpp"
 #include "store/rocksdb/rocksdb_store.hpp"
 

@@ -10,8 +10,7 @@ void putOptional(json::object& out, json::string_view key, const std::optional<s
   if (v) out.emplace(key, *v);
 }
 
-void putOptional(json::object& out, json::string_view key,
-                 const std::optional<json::object>& v) {
+void putOptional(json::object& out, json::string_view key, const std::optional<json::object>& v) {
   if (v) out.emplace(key, *v);
 }
 
@@ -66,8 +65,8 @@ json::object toJson(const Brand& b) {
 }
 
 json::object toJson(const Offer& o) {
-  json::object out{{"id", o.id}, {"name", o.name}, {"brandId", o.brandId},
-                   {"locationsTotal", o.locationsTotal}};
+  json::object out{
+      {"id", o.id}, {"name", o.name}, {"brandId", o.brandId}, {"locationsTotal", o.locationsTotal}};
   putOptional(out, "type", o.type);
   putOptional(out, "countryCode", o.countryCode);
   putOptional(out, "startDate", o.startDate);
@@ -221,8 +220,8 @@ Job jobFromJson(const json::object& in) {
 }
 
 json::object toJson(const Event& e) {
-  return {{"id", e.id}, {"type", e.type}, {"created", formatTimestamp(e.created)},
-          {"data", e.data}};
+  return {
+      {"id", e.id}, {"type", e.type}, {"created", formatTimestamp(e.created)}, {"data", e.data}};
 }
 
 Event eventFromJson(std::uint64_t seq, const json::object& in) {
@@ -235,7 +234,9 @@ Event eventFromJson(std::uint64_t seq, const json::object& in) {
 json::object toJson(const Webhook& w) {
   json::array events;
   for (const auto& e : w.events) events.emplace_back(e);
-  return {{"id", w.id}, {"url", w.url}, {"events", std::move(events)},
+  return {{"id", w.id},
+          {"url", w.url},
+          {"events", std::move(events)},
           {"created", formatTimestamp(w.created)}};
 }
 

@@ -6,10 +6,9 @@ namespace offers::domain {
 
 const std::vector<std::string>& eventTypes() {
   static const std::vector<std::string> types = {
-      "brand.created",    "brand.updated",    "brand.deleted",   "offer.created",
-      "offer.updated",    "offer.deleted",    "location.created", "location.updated",
-      "location.deleted", "link.created",     "link.deleted",    "job.succeeded",
-      "job.failed",       "job.cancelled",
+      "brand.created", "brand.updated",    "brand.deleted",    "offer.created",    "offer.updated",
+      "offer.deleted", "location.created", "location.updated", "location.deleted", "link.created",
+      "link.deleted",  "job.succeeded",    "job.failed",       "job.cancelled",
   };
   return types;
 }

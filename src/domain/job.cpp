@@ -6,19 +6,26 @@ namespace offers::domain {
 
 std::string_view toString(JobType type) {
   switch (type) {
-    case JobType::link_brand_locations: return "link-brand-locations";
-    case JobType::unlink_all_locations: return "unlink-all-locations";
+    case JobType::link_brand_locations:
+      return "link-brand-locations";
+    case JobType::unlink_all_locations:
+      return "unlink-all-locations";
   }
   return "link-brand-locations";
 }
 
 std::string_view toString(JobStatus status) {
   switch (status) {
-    case JobStatus::queued: return "queued";
-    case JobStatus::running: return "running";
-    case JobStatus::succeeded: return "succeeded";
-    case JobStatus::failed: return "failed";
-    case JobStatus::cancelled: return "cancelled";
+    case JobStatus::queued:
+      return "queued";
+    case JobStatus::running:
+      return "running";
+    case JobStatus::succeeded:
+      return "succeeded";
+    case JobStatus::failed:
+      return "failed";
+    case JobStatus::cancelled:
+      return "cancelled";
   }
   return "queued";
 }

@@ -16,7 +16,7 @@ namespace offers::domain {
 enum class JobType { link_brand_locations, unlink_all_locations };
 enum class JobStatus { queued, running, succeeded, failed, cancelled };
 
-std::string_view toString(JobType type);   // "link-brand-locations"
+std::string_view toString(JobType type);  // "link-brand-locations"
 std::string_view toString(JobStatus status);
 std::optional<JobType> parseJobType(std::string_view text);
 std::optional<JobStatus> parseJobStatus(std::string_view text);

@@ -50,9 +50,13 @@ Brand Service::updateBrand(std::string_view id, const BrandPatch& patch) {
   return store_.updateBrand(id, patch, nowMillis());
 }
 
-void Service::deleteBrand(std::string_view id) { store_.deleteBrand(id); }
+void Service::deleteBrand(std::string_view id) {
+  store_.deleteBrand(id);
+}
 
-Page<Brand> Service::listBrands(const PageRequest& page) { return store_.listBrands(page); }
+Page<Brand> Service::listBrands(const PageRequest& page) {
+  return store_.listBrands(page);
+}
 
 Page<Location> Service::listBrandLocations(std::string_view brandId, const PageRequest& page) {
   if (!store_.getBrand(brandId)) throwNotFound("brand", brandId);
@@ -75,7 +79,9 @@ Offer Service::updateOffer(std::string_view id, const OfferPatch& patch) {
   return store_.updateOffer(id, patch, nowMillis());
 }
 
-void Service::deleteOffer(std::string_view id) { store_.deleteOffer(id); }
+void Service::deleteOffer(std::string_view id) {
+  store_.deleteOffer(id);
+}
 
 Page<Offer> Service::listOffers(const std::optional<std::string>& brandId,
                                 const PageRequest& page) {
@@ -118,7 +124,9 @@ Location Service::updateLocation(std::string_view id, const LocationPatch& patch
   return store_.updateLocation(id, patch, nowMillis());
 }
 
-void Service::deleteLocation(std::string_view id) { store_.deleteLocation(id); }
+void Service::deleteLocation(std::string_view id) {
+  store_.deleteLocation(id);
+}
 
 Page<Location> Service::listLocations(const std::optional<std::string>& brandId,
                                       const PageRequest& page) {
@@ -137,8 +145,7 @@ Page<Location> Service::listLocationsOfOffer(std::string_view offerId, const Pag
   return store_.listLocationsOfOffer(offerId, page);
 }
 
-Page<Offer> Service::listOffersOfLocation(std::string_view locationId,
-                                          const PageRequest& page) {
+Page<Offer> Service::listOffersOfLocation(std::string_view locationId, const PageRequest& page) {
   return store_.listOffersOfLocation(locationId, page);
 }
 
@@ -163,14 +170,17 @@ Page<Job> Service::listJobs(const std::optional<std::string>& offerId, const Pag
   return store_.listJobs(offerId, page);
 }
 
-Job Service::cancelJob(std::string_view id) { return store_.cancelJob(id); }
+Job Service::cancelJob(std::string_view id) {
+  return store_.cancelJob(id);
+}
 
 Page<Event> Service::listEvents(const std::optional<std::string>& after, std::size_t limit) {
   std::optional<std::uint64_t> seq;
   if (after) {
     std::uint64_t n = 0;
     for (char c : *after) {
-      if (c < '0' || c > '9' || n > (UINT64_MAX - 9) / 10) throwInvalid("start: not an event cursor");
+      if (c < '0' || c > '9' || n > (UINT64_MAX - 9) / 10)
+        throwInvalid("start: not an event cursor");
       n = n * 10 + std::uint64_t(c - '0');
     }
     seq = n;
@@ -218,9 +228,13 @@ Webhook Service::getWebhook(std::string_view id) {
   return found(store_.getWebhook(id), "webhook", id);
 }
 
-Page<Webhook> Service::listWebhooks(const PageRequest& page) { return store_.listWebhooks(page); }
+Page<Webhook> Service::listWebhooks(const PageRequest& page) {
+  return store_.listWebhooks(page);
+}
 
-void Service::deleteWebhook(std::string_view id) { store_.deleteWebhook(id); }
+void Service::deleteWebhook(std::string_view id) {
+  store_.deleteWebhook(id);
+}
 
 Page<DeliveryAttempt> Service::listDeliveryAttempts(std::string_view webhookId,
                                                     const PageRequest& page) {

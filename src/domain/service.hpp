@@ -4,12 +4,11 @@
 // (src/http checks them as it parses the path).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <functional>
 
 #include "domain/entities.hpp"
 #include "domain/event.hpp"
@@ -48,8 +47,7 @@ class Service {
   Location getLocation(std::string_view id);
   Location updateLocation(std::string_view id, const LocationPatch& patch);
   void deleteLocation(std::string_view id);
-  Page<Location> listLocations(const std::optional<std::string>& brandId,
-                               const PageRequest& page);
+  Page<Location> listLocations(const std::optional<std::string>& brandId, const PageRequest& page);
 
   LinkResult link(std::string_view offerId, std::string_view locationId);
   UnlinkResult unlink(std::string_view offerId, std::string_view locationId);
@@ -73,8 +71,7 @@ class Service {
   Webhook getWebhook(std::string_view id);
   Page<Webhook> listWebhooks(const PageRequest& page);
   void deleteWebhook(std::string_view id);
-  Page<DeliveryAttempt> listDeliveryAttempts(std::string_view webhookId,
-                                             const PageRequest& page);
+  Page<DeliveryAttempt> listDeliveryAttempts(std::string_view webhookId, const PageRequest& page);
 
  private:
   store::Store& store_;

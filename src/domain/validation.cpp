@@ -39,7 +39,8 @@ std::vector<char32_t> codePoints(std::string_view s) {
       break;
     }
     char32_t cp = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
-    for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    for (std::size_t k = 1; k < n; ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
     out.push_back(cp);
     i += n;
   }
@@ -47,7 +48,9 @@ std::vector<char32_t> codePoints(std::string_view s) {
 }
 
 // C0 and C1 control characters and DEL.
-bool isControl(char32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F); }
+bool isControl(char32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
 
 // Unicode White_Space characters that are not controls.
 bool isSpace(char32_t cp) {

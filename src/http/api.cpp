@@ -19,8 +19,9 @@ Response created(const boost::json::object& entity, std::string location) {
 }
 
 Api::Api(domain::Service& service) {
-  router_.add(Method::get, "/healthz",
-              [](const Call&) { return Response::json(200, {{"status", "ok"}}); });
+  router_.add(Method::get, "/healthz", [](const Call&) {
+    return Response::json(200, {{"status", "ok"}});
+  });
   addBrandRoutes(router_, service);
   addOfferRoutes(router_, service);
   addLocationRoutes(router_, service);

@@ -78,8 +78,8 @@ boost::json::object encodePage(const domain::Page<T>& page) {
   out.emplace("count", items.size());
   out.emplace("items", std::move(items));
   if (page.last) {
-    out.emplace("last", kSequenceOrdered<T> ? encodeSequenceCursor(*page.last)
-                                            : encodeCursor(*page.last));
+    out.emplace("last",
+                kSequenceOrdered<T> ? encodeSequenceCursor(*page.last) : encodeCursor(*page.last));
   }
   return out;
 }

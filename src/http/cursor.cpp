@@ -16,7 +16,9 @@ std::string encodeTagged(std::string_view version, std::string_view payload);
 std::optional<std::string> decodeTagged(std::string_view version, std::string_view cursor);
 }  // namespace
 
-std::string encodeCursor(std::string_view id) { return encodeTagged(kVersion, id); }
+std::string encodeCursor(std::string_view id) {
+  return encodeTagged(kVersion, id);
+}
 
 std::optional<std::string> decodeCursor(std::string_view cursor) {
   auto plain = decodeTagged(kVersion, cursor);
@@ -44,9 +46,9 @@ namespace {
 std::string encodeTagged(std::string_view version, std::string_view payload) {
   const std::string plain = std::string(version) + std::string(payload);
   std::string out(4 * ((plain.size() + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(plain.data()),
-                                int(plain.size()));
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(plain.data()), int(plain.size()));
   out.resize(std::size_t(n));
   // base64url without padding: safe in a query string as it is.
   while (!out.empty() && out.back() == '=') out.pop_back();
@@ -71,9 +73,9 @@ std::optional<std::string> decodeTagged(std::string_view version, std::string_vi
   const std::size_t pad = (4 - b64.size() % 4) % 4;
   b64.append(pad, '=');
   std::string plain(b64.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(plain.data()),
-                                reinterpret_cast<const unsigned char*>(b64.data()),
-                                int(b64.size()));
+  const int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(plain.data()),
+                      reinterpret_cast<const unsigned char*>(b64.data()), int(b64.size()));
   if (n < 0) return std::nullopt;
   plain.resize(std::size_t(n) - pad);
   if (!plain.starts_with(version)) return std::nullopt;

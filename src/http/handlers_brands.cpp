@@ -18,8 +18,8 @@ void addBrandRoutes(Router& router, domain::Service& service) {
   });
   router.add(Method::patch, "/v1/brands/{brandId}", [&service](const Call& c) {
     auto id = pathId(c, "brandId");
-    return Response::json(200,
-                          domain::toJson(service.updateBrand(id, decodeBrandPatch(c.request.body))));
+    return Response::json(
+        200, domain::toJson(service.updateBrand(id, decodeBrandPatch(c.request.body))));
   });
   router.add(Method::delete_, "/v1/brands/{brandId}", [&service](const Call& c) {
     service.deleteBrand(pathId(c, "brandId"));

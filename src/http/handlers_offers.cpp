@@ -18,8 +18,8 @@ void addOfferRoutes(Router& router, domain::Service& service) {
   });
   router.add(Method::patch, "/v1/offers/{offerId}", [&service](const Call& c) {
     auto id = pathId(c, "offerId");
-    return Response::json(200,
-                          domain::toJson(service.updateOffer(id, decodeOfferPatch(c.request.body))));
+    return Response::json(
+        200, domain::toJson(service.updateOffer(id, decodeOfferPatch(c.request.body))));
   });
   router.add(Method::delete_, "/v1/offers/{offerId}", [&service](const Call& c) {
     service.deleteOffer(pathId(c, "offerId"));

@@ -9,9 +9,8 @@
 namespace offers::http::log {
 
 void write(std::string_view level, std::string_view msg, boost::json::object fields) {
-  boost::json::object line{{"time", domain::formatTimestamp(domain::nowMillis())},
-                           {"level", level},
-                           {"msg", msg}};
+  boost::json::object line{
+      {"time", domain::formatTimestamp(domain::nowMillis())}, {"level", level}, {"msg", msg}};
   for (auto& kv : fields) line.insert_or_assign(kv.key(), std::move(kv.value()));
   std::string text = boost::json::serialize(line);
   text += '\n';

@@ -16,7 +16,9 @@ std::vector<std::string> split(const std::string& pattern) {
   return out;
 }
 
-bool isParam(const std::string& s) { return s.size() > 2 && s.front() == '{' && s.back() == '}'; }
+bool isParam(const std::string& s) {
+  return s.size() > 2 && s.front() == '{' && s.back() == '}';
+}
 
 }  // namespace
 

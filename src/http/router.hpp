@@ -18,7 +18,7 @@ class Router {
   void add(Method method, std::string pattern, Handler handler);
 
   struct Match {
-    const Handler* handler = nullptr;     // set when found
+    const Handler* handler = nullptr;      // set when found
     const std::string* pattern = nullptr;  // the route template, for logs and metrics
     PathParams params;
     std::vector<Method> allowed;  // when the path fits other methods only (405)

@@ -25,8 +25,8 @@ constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 class Server::Impl {
  public:
   Impl(ServerOptions options, const Api& api) : options_(std::move(options)), api_(api) {
-    const unsigned n = options_.threads ? options_.threads
-                                        : std::max(1u, std::thread::hardware_concurrency());
+    const unsigned n =
+        options_.threads ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
     for (unsigned i = 0; i < n; ++i) {
       contexts_.push_back(std::make_unique<asio::io_context>(1));
     }
@@ -157,8 +157,9 @@ class Server::Impl {
   }
 
   Response tooLarge() const {
-    return errorResponse(domain::ErrorCode::payload_too_large,
-                         "body: larger than the limit of " + std::to_string(options_.bodyLimit) + " bytes");
+    return errorResponse(
+        domain::ErrorCode::payload_too_large,
+        "body: larger than the limit of " + std::to_string(options_.bodyLimit) + " bytes");
   }
 
   // A request we could not parse: answer what we can and close.
@@ -194,8 +195,14 @@ class Server::Impl {
 Server::Server(ServerOptions options, const Api& api)
     : impl_(std::make_unique<Impl>(std::move(options), api)) {}
 Server::~Server() = default;
-unsigned short Server::port() const { return impl_->port(); }
-void Server::run() { impl_->run(); }
-void Server::stop() { impl_->stop(); }
+unsigned short Server::port() const {
+  return impl_->port();
+}
+void Server::run() {
+  impl_->run();
+}
+void Server::stop() {
+  impl_->stop();
+}
 
 }  // namespace offers::http

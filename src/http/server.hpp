@@ -17,7 +17,7 @@ struct ServerOptions {
   unsigned threads = 0;        // 0: one per core
   std::size_t bodyLimit = 1024 * 1024;
   std::size_t headerLimit = 16 * 1024;
-  unsigned idleTimeoutSeconds = 60;  // a keep-alive connection silent this long is closed
+  unsigned idleTimeoutSeconds = 60;   // a keep-alive connection silent this long is closed
   unsigned drainTimeoutSeconds = 30;  // how long stop() waits for in-flight requests
 };
 

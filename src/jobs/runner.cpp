@@ -14,7 +14,9 @@ using domain::ErrorCode;
 JobRunner::JobRunner(store::Store& store, RunnerOptions options)
     : store_(store), options_(options) {}
 
-JobRunner::~JobRunner() { stop(); }
+JobRunner::~JobRunner() {
+  stop();
+}
 
 void JobRunner::start() {
   std::lock_guard lock(mutex_);
@@ -117,10 +119,11 @@ void JobRunner::run(const std::string& jobId) {
             options_.retryMax.count(), options_.retryBase.count() << std::min(failures, 20));
         const auto delay =
             std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(0, cap)(rng));
-        log::warn("job step failed, retrying", {{"jobId", jobId},
-                                                {"attempt", failures},
-                                                {"delayMs", delay.count()},
-                                                {"detail", e.detail().empty() ? e.what() : e.detail()}});
+        log::warn("job step failed, retrying",
+                  {{"jobId", jobId},
+                   {"attempt", failures},
+                   {"delayMs", delay.count()},
+                   {"detail", e.detail().empty() ? e.what() : e.detail()}});
         if (!pause(delay)) return;
         continue;
       }

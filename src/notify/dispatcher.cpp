@@ -21,7 +21,9 @@ std::chrono::milliseconds retryDelay(const DispatcherOptions& options, int faile
 WebhookDispatcher::WebhookDispatcher(store::Store& store, DispatcherOptions options)
     : store_(store), options_(std::move(options)), sender_(options_.sender) {}
 
-WebhookDispatcher::~WebhookDispatcher() { stop(); }
+WebhookDispatcher::~WebhookDispatcher() {
+  stop();
+}
 
 void WebhookDispatcher::start() {
   stopping_ = false;
@@ -73,8 +75,8 @@ void WebhookDispatcher::startDue(domain::Millis now) {
       store_.recordAttempt(d, a);
       continue;
     }
-    sender_.send({key, webhook->url, event->id,
-                  boost::json::serialize(domain::toJson(*event)), webhook->secret});
+    sender_.send({key, webhook->url, event->id, boost::json::serialize(domain::toJson(*event)),
+                  webhook->secret});
     inFlight_.emplace(key, d);
     inFlightEvents_.emplace(key, std::move(*event));
   }

@@ -18,7 +18,7 @@ namespace offers::notify {
 
 struct DispatcherOptions {
   int maxAttempts = 8;
-  std::chrono::milliseconds retryBase{1000};        // delay after the first failure
+  std::chrono::milliseconds retryBase{1000};  // delay after the first failure
   std::chrono::milliseconds retryMax{60 * 60 * 1000};
   SenderOptions sender;
 };

@@ -106,8 +106,7 @@ class Store {
   // ---- Event outbox ----
   // Events after `after` (a seq), in order, only those whose step has completed: a
   // reader never skips an event that commits late.
-  virtual Page<domain::Event> listEvents(std::optional<std::uint64_t> after,
-                                         std::size_t limit) = 0;
+  virtual Page<domain::Event> listEvents(std::optional<std::uint64_t> after, std::size_t limit) = 0;
   virtual std::optional<domain::Event> getEvent(std::uint64_t seq) = 0;
 
   // ---- Webhooks ----

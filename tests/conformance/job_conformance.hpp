@@ -47,8 +47,8 @@ class JobConformance : public StoreConformance<Engine> {
   }
 
   static std::size_t countType(const std::vector<domain::Event>& events, std::string_view t) {
-    return std::size_t(std::count_if(events.begin(), events.end(),
-                                     [&](const auto& e) { return e.type == t; }));
+    return std::size_t(
+        std::count_if(events.begin(), events.end(), [&](const auto& e) { return e.type == t; }));
   }
 };
 
@@ -191,9 +191,14 @@ TYPED_TEST_P(JobConformance, JobsRacingSingleRequestsStayExact) {
       const auto& l = locs[rng() % locs.size()];
       try {
         switch (rng() % 3) {
-          case 0: s.link(o.id, l.id); break;
-          case 1: s.unlink(o.id, l.id); break;
-          default: break;
+          case 0:
+            s.link(o.id, l.id);
+            break;
+          case 1:
+            s.unlink(o.id, l.id);
+            break;
+          default:
+            break;
         }
       } catch (const Error& e) {
         if (e.code() != ErrorCode::not_found) ADD_FAILURE() << e.what();
@@ -270,9 +275,9 @@ TYPED_TEST_P(JobConformance, OutboxRecordsChangesInOrder) {
   std::vector<std::string> types;
   for (const auto& e : events) types.push_back(e.type);
   EXPECT_EQ(types, (std::vector<std::string>{"brand.created", "offer.created", "location.created",
-                                             "location.created", "location.created",
-                                             "link.created", "link.deleted", "link.created",
-                                             "link.deleted", "location.deleted"}));
+                                             "location.created", "location.created", "link.created",
+                                             "link.deleted", "link.created", "link.deleted",
+                                             "location.deleted"}));
   for (std::size_t i = 1; i < events.size(); ++i) EXPECT_LT(events[i - 1].seq, events[i].seq);
   EXPECT_EQ(events[5].data.at("offerId").as_string(), o.id);
   EXPECT_EQ(events[5].data.at("locationId").as_string(), locs[0].id);
@@ -289,8 +294,8 @@ TYPED_TEST_P(JobConformance, OutboxRecordsChangesInOrder) {
 
 TYPED_TEST_P(JobConformance, DeliveriesAreFannedOutRetriedAndRecorded) {
   auto& s = this->store();
-  domain::Webhook links{domain::newId(), "http://127.0.0.1:9/hook", {"link.created"},
-                        "0123456789abcdef", 1};
+  domain::Webhook links{
+      domain::newId(), "http://127.0.0.1:9/hook", {"link.created"}, "0123456789abcdef", 1};
   domain::Webhook all{domain::newId(), "http://127.0.0.1:9/all", {"*"}, "0123456789abcdef", 1};
   s.createWebhook(links);
   s.createWebhook(all);
@@ -305,13 +310,13 @@ TYPED_TEST_P(JobConformance, DeliveriesAreFannedOutRetriedAndRecorded) {
   ASSERT_EQ(due.size(), 5u);  // 4 events for "*", 1 for link.created
   EXPECT_TRUE(s.dueDeliveries(now - 1, 100).empty());
 
-  const auto d = *std::find_if(due.begin(), due.end(),
-                               [&](const auto& x) { return x.webhookId == links.id; });
+  const auto d =
+      *std::find_if(due.begin(), due.end(), [&](const auto& x) { return x.webhookId == links.id; });
   auto event = s.getEvent(d.eventSeq);
   ASSERT_TRUE(event);
   EXPECT_EQ(event->type, "link.created");
-  domain::DeliveryAttempt failed{links.id, d.eventSeq, event->id, event->type, 1, now, 500L, "",
-                                 12, false, now + 1000};
+  domain::DeliveryAttempt failed{links.id, d.eventSeq, event->id, event->type, 1,         now,
+                                 500L,     "",         12,        false,       now + 1000};
   s.recordAttempt(d, failed);
   auto later = s.dueDeliveries(now + 1000, 100);
   auto retry = std::find_if(later.begin(), later.end(),
@@ -319,8 +324,8 @@ TYPED_TEST_P(JobConformance, DeliveriesAreFannedOutRetriedAndRecorded) {
   ASSERT_NE(retry, later.end());
   EXPECT_EQ(retry->attempt, 2);
   EXPECT_EQ(retry->due, now + 1000);
-  domain::DeliveryAttempt ok{links.id, d.eventSeq, event->id, event->type, 2, now + 1000, 200L,
-                             "", 3, true, std::nullopt};
+  domain::DeliveryAttempt ok{links.id, d.eventSeq, event->id, event->type, 2,           now + 1000,
+                             200L,     "",         3,         true,        std::nullopt};
   s.recordAttempt(*retry, ok);
   later = s.dueDeliveries(now + 10'000, 100);
   EXPECT_EQ(std::count_if(later.begin(), later.end(),
@@ -334,7 +339,9 @@ TYPED_TEST_P(JobConformance, DeliveriesAreFannedOutRetriedAndRecorded) {
   ASSERT_EQ(second.items.size(), 1u);
   EXPECT_TRUE(second.items[0].succeeded);
   EXPECT_EQ(second.items[0].attempt, 2);
-  EXPECT_EQ(errorOf([&] { s.listDeliveryAttempts(domain::newId(), {10, {}}); }),
+  EXPECT_EQ(errorOf([&] {
+              s.listDeliveryAttempts(domain::newId(), {10, {}});
+            }),
             ErrorCode::not_found);
 }
 
@@ -342,8 +349,7 @@ REGISTER_TYPED_TEST_SUITE_P(JobConformance, LinkJobLinksEveryLocationOnceWithHon
                             OneActiveJobPerOfferAndNoDeleteWhileActive,
                             CancelStopsBetweenPagesWithTruthfulCounts, UnlinkAllEmptiesTheOffer,
                             JobsRacingSingleRequestsStayExact,
-                            EveryFailedCallResumesToTheSameExactEnd,
-                            OutboxRecordsChangesInOrder,
+                            EveryFailedCallResumesToTheSameExactEnd, OutboxRecordsChangesInOrder,
                             DeliveriesAreFannedOutRetriedAndRecorded);
 
 }  // namespace offers::testing

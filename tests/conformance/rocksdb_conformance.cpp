@@ -1,6 +1,6 @@
 // The Store conformance suite on the embedded engine, on a temp directory per test.
-#include "store/rocksdb/rocksdb_store.hpp"
 #include "job_conformance.hpp"
+#include "store/rocksdb/rocksdb_store.hpp"
 #include "store_conformance.hpp"
 #include "support/temp_dir.hpp"
 

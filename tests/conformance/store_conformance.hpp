@@ -101,9 +101,8 @@ class StoreConformance : public ::testing::Test {
   }
 
   std::int64_t linkCountOfOffer(const std::string& offerId) {
-    return std::int64_t(drain([&](auto r) { return store().listLocationsOfOffer(offerId, r); },
-                              1000)
-                            .size());
+    return std::int64_t(
+        drain([&](auto r) { return store().listLocationsOfOffer(offerId, r); }, 1000).size());
   }
   std::int64_t linkCountOfLocation(const std::string& locationId) {
     return std::int64_t(
@@ -153,8 +152,7 @@ TYPED_TEST_P(StoreConformance, InvalidPatchLeavesEntityUnchanged) {
   bad.name = std::string("Renamed");
   bad.startDate = std::optional<std::string>("2026-05-01");
   bad.endDate = std::optional<std::string>("2026-04-01");  // before startDate
-  EXPECT_EQ(errorOf([&] { this->store().updateOffer(o.id, bad, 1); }),
-            ErrorCode::invalid_request);
+  EXPECT_EQ(errorOf([&] { this->store().updateOffer(o.id, bad, 1); }), ErrorCode::invalid_request);
   EXPECT_EQ(this->store().getOffer(o.id)->name, "Original");
   EXPECT_FALSE(this->store().getOffer(o.id)->startDate);
 
@@ -296,8 +294,7 @@ TYPED_TEST_P(StoreConformance, DeletingALocationUnlinksItEverywhere) {
   std::vector<Location> rest{locs[0], locs[2]};
   this->expectExact(o1.id, rest);
   this->expectExact(o2.id, rest);
-  auto brandLocs =
-      this->drain([&](auto r) { return this->store().listLocations(b.id, r); }, 10);
+  auto brandLocs = this->drain([&](auto r) { return this->store().listLocations(b.id, r); }, 10);
   EXPECT_EQ(brandLocs.size(), 2u);
   EXPECT_EQ(errorOf([&] { this->store().deleteLocation(locs[1].id); }), ErrorCode::not_found);
 }
@@ -326,9 +323,13 @@ TYPED_TEST_P(StoreConformance, PagingVisitsEveryItemOnceInOrder) {
       this->drain([&](auto r) { return this->store().listOffersOfLocation(locs[0].id, r); }, 5);
   ASSERT_EQ(offersOfLoc.size(), 1u);
   EXPECT_EQ(offersOfLoc[0].id, o.id);
-  EXPECT_EQ(errorOf([&] { this->store().listLocationsOfOffer(domain::newId(), {10, {}}); }),
+  EXPECT_EQ(errorOf([&] {
+              this->store().listLocationsOfOffer(domain::newId(), {10, {}});
+            }),
             ErrorCode::not_found);
-  EXPECT_EQ(errorOf([&] { this->store().listOffersOfLocation(domain::newId(), {10, {}}); }),
+  EXPECT_EQ(errorOf([&] {
+              this->store().listOffersOfLocation(domain::newId(), {10, {}});
+            }),
             ErrorCode::not_found);
   // Brand filter: only this brand's offers.
   auto other = this->brand();

@@ -19,7 +19,6 @@ namespace {
 
 namespace json = boost::json;
 
-
 class DurabilityTest : public ServerTest {
  protected:
   DurabilityTest() { seed_ = true; }

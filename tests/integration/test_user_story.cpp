@@ -14,7 +14,6 @@ namespace {
 
 namespace json = boost::json;
 
-
 bool isUuid(const std::string& id) {
   static const std::regex kUuid("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$");
   return std::regex_match(id, kUuid);

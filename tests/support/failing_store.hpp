@@ -23,7 +23,9 @@ class FailingStore final : public store::Store {
   long calls() const { return calls_; }
   bool failed() const { return failed_; }
 
-  void createBrand(const domain::Brand& b) override { pass([&] { inner_.createBrand(b); }); }
+  void createBrand(const domain::Brand& b) override {
+    pass([&] { inner_.createBrand(b); });
+  }
   std::optional<domain::Brand> getBrand(std::string_view id) override {
     return pass([&] { return inner_.getBrand(id); });
   }
@@ -31,11 +33,15 @@ class FailingStore final : public store::Store {
                             domain::Millis now) override {
     return pass([&] { return inner_.updateBrand(id, p, now); });
   }
-  void deleteBrand(std::string_view id) override { pass([&] { inner_.deleteBrand(id); }); }
+  void deleteBrand(std::string_view id) override {
+    pass([&] { inner_.deleteBrand(id); });
+  }
   domain::Page<domain::Brand> listBrands(const domain::PageRequest& page) override {
     return pass([&] { return inner_.listBrands(page); });
   }
-  void createOffer(const domain::Offer& o) override { pass([&] { inner_.createOffer(o); }); }
+  void createOffer(const domain::Offer& o) override {
+    pass([&] { inner_.createOffer(o); });
+  }
   std::optional<domain::Offer> getOffer(std::string_view id) override {
     return pass([&] { return inner_.getOffer(id); });
   }
@@ -43,7 +49,9 @@ class FailingStore final : public store::Store {
                             domain::Millis now) override {
     return pass([&] { return inner_.updateOffer(id, p, now); });
   }
-  void deleteOffer(std::string_view id) override { pass([&] { inner_.deleteOffer(id); }); }
+  void deleteOffer(std::string_view id) override {
+    pass([&] { inner_.deleteOffer(id); });
+  }
   domain::Page<domain::Offer> listOffers(const std::optional<std::string>& brandId,
                                          const domain::PageRequest& page) override {
     return pass([&] { return inner_.listOffers(brandId, page); });
@@ -58,7 +66,9 @@ class FailingStore final : public store::Store {
                                   domain::Millis now) override {
     return pass([&] { return inner_.updateLocation(id, p, now); });
   }
-  void deleteLocation(std::string_view id) override { pass([&] { inner_.deleteLocation(id); }); }
+  void deleteLocation(std::string_view id) override {
+    pass([&] { inner_.deleteLocation(id); });
+  }
   domain::Page<domain::Location> listLocations(const std::optional<std::string>& brandId,
                                                const domain::PageRequest& page) override {
     return pass([&] { return inner_.listLocations(brandId, page); });
@@ -77,7 +87,9 @@ class FailingStore final : public store::Store {
                                                    const domain::PageRequest& page) override {
     return pass([&] { return inner_.listOffersOfLocation(id, page); });
   }
-  void createJob(const domain::Job& j) override { pass([&] { inner_.createJob(j); }); }
+  void createJob(const domain::Job& j) override {
+    pass([&] { inner_.createJob(j); });
+  }
   std::optional<domain::Job> getJob(std::string_view id) override {
     return pass([&] { return inner_.getJob(id); });
   }
@@ -104,14 +116,18 @@ class FailingStore final : public store::Store {
   std::optional<domain::Event> getEvent(std::uint64_t seq) override {
     return pass([&] { return inner_.getEvent(seq); });
   }
-  void createWebhook(const domain::Webhook& w) override { pass([&] { inner_.createWebhook(w); }); }
+  void createWebhook(const domain::Webhook& w) override {
+    pass([&] { inner_.createWebhook(w); });
+  }
   std::optional<domain::Webhook> getWebhook(std::string_view id) override {
     return pass([&] { return inner_.getWebhook(id); });
   }
   domain::Page<domain::Webhook> listWebhooks(const domain::PageRequest& page) override {
     return pass([&] { return inner_.listWebhooks(page); });
   }
-  void deleteWebhook(std::string_view id) override { pass([&] { inner_.deleteWebhook(id); }); }
+  void deleteWebhook(std::string_view id) override {
+    pass([&] { inner_.deleteWebhook(id); });
+  }
   std::size_t fanOutEvents(std::size_t maxEvents, domain::Millis now) override {
     return pass([&] { return inner_.fanOutEvents(maxEvents, now); });
   }
@@ -119,8 +135,7 @@ class FailingStore final : public store::Store {
                                                      std::size_t limit) override {
     return pass([&] { return inner_.dueDeliveries(now, limit); });
   }
-  void recordAttempt(const domain::PendingDelivery& d,
-                     const domain::DeliveryAttempt& a) override {
+  void recordAttempt(const domain::PendingDelivery& d, const domain::DeliveryAttempt& a) override {
     pass([&] { inner_.recordAttempt(d, a); });
   }
   domain::Page<domain::DeliveryAttempt> listDeliveryAttempts(

@@ -106,9 +106,13 @@ json::object parseObject(const ::rocksdb::Slice& bytes) {
 template <class T>
 T decode(const ::rocksdb::Slice& bytes);
 template <>
-Brand decode<Brand>(const ::rocksdb::Slice& b) { return domain::brandFromJson(parseObject(b)); }
+Brand decode<Brand>(const ::rocksdb::Slice& b) {
+  return domain::brandFromJson(parseObject(b));
+}
 template <>
-Offer decode<Offer>(const ::rocksdb::Slice& b) { return domain::offerFromJson(parseObject(b)); }
+Offer decode<Offer>(const ::rocksdb::Slice& b) {
+  return domain::offerFromJson(parseObject(b));
+}
 template <>
 Location decode<Location>(const ::rocksdb::Slice& b) {
   return domain::locationFromJson(parseObject(b));
@@ -125,28 +129,48 @@ domain::Webhook decode<domain::Webhook>(const ::rocksdb::Slice& b) {
 template <class T>
 constexpr std::string_view entityPrefix();
 template <>
-constexpr std::string_view entityPrefix<Brand>() { return kBrand; }
+constexpr std::string_view entityPrefix<Brand>() {
+  return kBrand;
+}
 template <>
-constexpr std::string_view entityPrefix<Offer>() { return kOffer; }
+constexpr std::string_view entityPrefix<Offer>() {
+  return kOffer;
+}
 template <>
-constexpr std::string_view entityPrefix<Location>() { return kLocation; }
+constexpr std::string_view entityPrefix<Location>() {
+  return kLocation;
+}
 template <>
-constexpr std::string_view entityPrefix<domain::Job>() { return kJob; }
+constexpr std::string_view entityPrefix<domain::Job>() {
+  return kJob;
+}
 template <>
-constexpr std::string_view entityPrefix<domain::Webhook>() { return kWebhook; }
+constexpr std::string_view entityPrefix<domain::Webhook>() {
+  return kWebhook;
+}
 
 template <class T>
 constexpr std::string_view entityName();
 template <>
-constexpr std::string_view entityName<Brand>() { return "brand"; }
+constexpr std::string_view entityName<Brand>() {
+  return "brand";
+}
 template <>
-constexpr std::string_view entityName<Offer>() { return "offer"; }
+constexpr std::string_view entityName<Offer>() {
+  return "offer";
+}
 template <>
-constexpr std::string_view entityName<Location>() { return "location"; }
+constexpr std::string_view entityName<Location>() {
+  return "location";
+}
 template <>
-constexpr std::string_view entityName<domain::Job>() { return "job"; }
+constexpr std::string_view entityName<domain::Job>() {
+  return "job";
+}
 template <>
-constexpr std::string_view entityName<domain::Webhook>() { return "webhook"; }
+constexpr std::string_view entityName<domain::Webhook>() {
+  return "webhook";
+}
 
 }  // namespace
 
@@ -397,7 +421,9 @@ void RocksDbStore::createBrand(const Brand& brand) {
   tx.commit();
 }
 
-std::optional<Brand> RocksDbStore::getBrand(std::string_view id) { return impl_->get<Brand>(id); }
+std::optional<Brand> RocksDbStore::getBrand(std::string_view id) {
+  return impl_->get<Brand>(id);
+}
 
 Brand RocksDbStore::updateBrand(std::string_view id, const domain::BrandPatch& patch,
                                 domain::Millis now) {
@@ -420,8 +446,7 @@ void RocksDbStore::deleteBrand(std::string_view id) {
     throw Error(ErrorCode::conflict, "brand " + brand + " still has offers; delete them first");
   }
   if (!impl_->scan(key(kBrandLocation, brand, ""), std::nullopt, 1, nullptr).empty()) {
-    throw Error(ErrorCode::conflict,
-                "brand " + brand + " still has locations; delete them first");
+    throw Error(ErrorCode::conflict, "brand " + brand + " still has locations; delete them first");
   }
   Tx tx(*impl_);
   tx.batch.Delete(key(kBrand, id));
@@ -436,8 +461,8 @@ Page<Brand> RocksDbStore::listBrands(const PageRequest& page) {
 // ---- offers ----
 
 void RocksDbStore::createOffer(const Offer& offer) {
-  LockTable::Guard guard(impl_->locks(), {impl_->locks().shared(offer.brandId),
-                                          impl_->locks().exclusive(offer.id)});
+  LockTable::Guard guard(
+      impl_->locks(), {impl_->locks().shared(offer.brandId), impl_->locks().exclusive(offer.id)});
   if (!impl_->exists(key(kBrand, offer.brandId))) {
     domain::throwInvalid("brandId: brand " + offer.brandId + " does not exist");
   }
@@ -453,7 +478,9 @@ void RocksDbStore::createOffer(const Offer& offer) {
   tx.commit();
 }
 
-std::optional<Offer> RocksDbStore::getOffer(std::string_view id) { return impl_->get<Offer>(id); }
+std::optional<Offer> RocksDbStore::getOffer(std::string_view id) {
+  return impl_->get<Offer>(id);
+}
 
 Offer RocksDbStore::updateOffer(std::string_view id, const domain::OfferPatch& patch,
                                 domain::Millis now) {
@@ -609,15 +636,14 @@ domain::LinkResult RocksDbStore::link(std::string_view offerId, std::string_view
   return {std::move(offer), std::move(location), true};
 }
 
-domain::UnlinkResult RocksDbStore::unlink(std::string_view offerId,
-                                          std::string_view locationId) {
+domain::UnlinkResult RocksDbStore::unlink(std::string_view offerId, std::string_view locationId) {
   auto& locks = impl_->locks();
   LockTable::Guard guard(locks, {locks.exclusive(offerId), locks.exclusive(locationId)});
   auto offer = impl_->require<Offer>(offerId);
   auto location = impl_->require<Location>(locationId);
   if (!impl_->exists(key(kOfferLocation, offerId, locationId))) {
-    throw Error(ErrorCode::not_found, "location " + location.id + " is not linked to offer " +
-                                          offer.id);
+    throw Error(ErrorCode::not_found,
+                "location " + location.id + " is not linked to offer " + offer.id);
   }
   offer.locationsTotal -= 1;
   location.offersTotal -= 1;
@@ -664,7 +690,9 @@ void finishJob(Tx& tx, Job& job, JobStatus status, domain::Millis now) {
   tx.event("job." + std::string(domain::toString(status)), domain::toJson(job));
 }
 
-std::string encodeJob(const Job& job) { return json::serialize(domain::toStoredJson(job)); }
+std::string encodeJob(const Job& job) {
+  return json::serialize(domain::toStoredJson(job));
+}
 
 }  // namespace
 
@@ -687,7 +715,9 @@ void RocksDbStore::createJob(const Job& job) {
   tx.commit();
 }
 
-std::optional<Job> RocksDbStore::getJob(std::string_view id) { return impl_->get<Job>(id); }
+std::optional<Job> RocksDbStore::getJob(std::string_view id) {
+  return impl_->get<Job>(id);
+}
 
 Page<Job> RocksDbStore::listJobs(const std::optional<std::string>& offerId,
                                  const PageRequest& page) {
@@ -704,7 +734,8 @@ Job RocksDbStore::cancelJob(std::string_view id) {
   LockTable::Guard guard(impl_->locks(), {impl_->locks().exclusive(offerId)});
   auto job = impl_->require<Job>(id);
   switch (job.status) {
-    case JobStatus::cancelled: return job;
+    case JobStatus::cancelled:
+      return job;
     case JobStatus::succeeded:
     case JobStatus::failed:
       throw Error(ErrorCode::conflict,
@@ -743,8 +774,8 @@ Job RocksDbStore::runJobStep(std::string_view id, std::size_t pageSize) {
         estimate = impl_->countPrefix(key(kOfferLocation, before.offerId, ""));
       }
     }
-    const std::string pagePrefix = linking ? key(kBrandLocation, before.brandId, "")
-                                           : key(kOfferLocation, before.offerId, "");
+    const std::string pagePrefix =
+        linking ? key(kBrandLocation, before.brandId, "") : key(kOfferLocation, before.offerId, "");
     const auto ids = impl_->scan(pagePrefix, before.checkpoint, pageSize, nullptr);
 
     std::vector<LockTable::Want> wants{locks.exclusive(before.offerId)};
@@ -902,7 +933,8 @@ std::vector<domain::PendingDelivery> RocksDbStore::dueDeliveries(domain::Millis 
   std::vector<domain::PendingDelivery> out;
   // Suffix: <due:20>/<webhookId:36>/<seq:20>; anything due later sorts after `until`.
   const std::string until = fixed(std::uint64_t(now)) + "/~";
-  for (const auto& [suffix, value] : impl_->scanValues(kDeliveryQueue, std::nullopt, limit, until)) {
+  for (const auto& [suffix, value] :
+       impl_->scanValues(kDeliveryQueue, std::nullopt, limit, until)) {
     if (suffix.size() != 20 + 1 + 36 + 1 + 20) continue;
     domain::PendingDelivery d;
     d.due = domain::Millis(*parseFixed(suffix.substr(0, 20)));

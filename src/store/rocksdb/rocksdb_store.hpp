@@ -72,10 +72,8 @@ class RocksDbStore final : public Store {
 
   domain::LinkResult link(std::string_view offerId, std::string_view locationId) override;
   domain::UnlinkResult unlink(std::string_view offerId, std::string_view locationId) override;
-  Page<Location> listLocationsOfOffer(std::string_view offerId,
-                                      const PageRequest& page) override;
-  Page<Offer> listOffersOfLocation(std::string_view locationId,
-                                   const PageRequest& page) override;
+  Page<Location> listLocationsOfOffer(std::string_view offerId, const PageRequest& page) override;
+  Page<Offer> listOffersOfLocation(std::string_view locationId, const PageRequest& page) override;
 
   void createJob(const domain::Job& job) override;
   std::optional<domain::Job> getJob(std::string_view id) override;
