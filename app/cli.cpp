@@ -108,6 +108,46 @@ const Setting kSettings[] = {
        c.webhooks.sender.timeout = millis(n, v);
        if (c.webhooks.sender.timeout.count() == 0) bad(n + ": at least 1");
      }},
+    {"--store", "OFFERS_STORE", kServe | kSeed, true,
+     [](Config& c, const std::string& n, const std::string& v) {
+       if (v != "rocksdb" && v != "dynamodb") bad(n + ": 'rocksdb' or 'dynamodb', not '" + v + "'");
+       c.store = v;
+     }},
+    {"--dynamodb-endpoint", "OFFERS_DYNAMODB_ENDPOINT", kServe | kSeed, true,
+     [](Config& c, const std::string& n, const std::string& v) {
+       if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
+         bad(n + ": an http:// or https:// URL, not '" + v + "'");
+       }
+       c.dynamodb.client.endpoint = v;
+     }},
+    {"--dynamodb-table", "OFFERS_DYNAMODB_TABLE", kServe | kSeed, true,
+     [](Config& c, const std::string& n, const std::string& v) {
+       // DynamoDB's own rule for table names.
+       const bool ok = v.size() >= 3 && v.size() <= 255 &&
+                       v.find_first_not_of(
+                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                           "0123456789_.-") == std::string::npos;
+       if (!ok) bad(n + ": 3 to 255 of a-z, A-Z, 0-9, '_', '-', '.'");
+       c.dynamodb.table = v;
+     }},
+    {"--aws-region", "AWS_REGION", kServe | kSeed, true,
+     [](Config& c, const std::string& n, const std::string& v) {
+       if (v.empty()) bad(n + ": must not be empty");
+       c.dynamodb.client.region = v;
+     }},
+    {"--create-table", "OFFERS_CREATE_TABLE", kServe | kSeed, false,
+     [](Config& c, const std::string& n, const std::string& v) {
+       c.dynamodb.createTable = parseBool(n, v);
+     }},
+    {"--dynamodb-lease-ms", "OFFERS_DYNAMODB_LEASE_MS", kServe, true,
+     [](Config& c, const std::string& n, const std::string& v) {
+       c.dynamodb.lease = millis(n, v);
+       if (c.dynamodb.lease.count() < 100) bad(n + ": at least 100");
+     }},
+    {"--dynamodb-event-lag-ms", "OFFERS_DYNAMODB_EVENT_LAG_MS", kServe, true,
+     [](Config& c, const std::string& n, const std::string& v) {
+       c.dynamodb.eventLag = millis(n, v);
+     }},
     {"--file", "OFFERS_SEED_FILE", kSeed, true,
      [](Config& c, const std::string&, const std::string& v) { c.seedFile = v; }},
     {"--server", "OFFERS_SERVER", kLinkBrand, true,
@@ -126,7 +166,9 @@ std::string usage() {
 Usage:
   offers-api serve [--host 127.0.0.1] [--port 8080] [--data-dir ./data] [--seed]
                    [--threads N] [--sync-writes]
-  offers-api seed  [--data-dir ./data] [--file FILE]
+  offers-api serve --store dynamodb --dynamodb-endpoint URL --dynamodb-table NAME
+                   --aws-region REGION [--create-table] [...]
+  offers-api seed  [--data-dir ./data | --store dynamodb ...] [--file FILE]
   offers-api link-brand --offer ID [--server http://127.0.0.1:8080] [--wait]
   offers-api --help | --version
 
@@ -138,6 +180,20 @@ Options (each also read from the environment variable in brackets; a flag wins):
   --threads N      HTTP worker threads, 0 for one per core [OFFERS_THREADS] (default 0)
   --sync-writes    fsync the write-ahead log on every write: survive power loss, not only
                    a killed process, at a cost in write latency [OFFERS_SYNC_WRITES]
+  --store ENGINE   rocksdb (embedded, one process) or dynamodb (shared by many
+                   processes) [OFFERS_STORE] (default rocksdb)
+  --dynamodb-endpoint URL  e.g. https://dynamodb.eu-west-1.amazonaws.com or
+                   http://127.0.0.1:8000 [OFFERS_DYNAMODB_ENDPOINT]; credentials from
+                   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+  --dynamodb-table NAME    [OFFERS_DYNAMODB_TABLE] (default offers)
+  --aws-region REGION      [AWS_REGION]
+  --create-table   create the table and its indexes when absent (pay per request)
+                   [OFFERS_CREATE_TABLE]
+  --dynamodb-lease-ms N    how long a job, delivery or link operation stays with a
+                   process that stopped answering [OFFERS_DYNAMODB_LEASE_MS] (default 15000)
+  --dynamodb-event-lag-ms N  the event feed holds back events younger than this, so a
+                   late commit of another process is not skipped; 0 for a single process
+                   [OFFERS_DYNAMODB_EVENT_LAG_MS] (default 1000)
   --job-workers N  background workers for bulk jobs [OFFERS_JOB_WORKERS] (default 1)
   --job-page-size N  locations per atomic job step [OFFERS_JOB_PAGE_SIZE] (default 1000)
   --webhook-max-attempts N   attempts per delivery [OFFERS_WEBHOOK_MAX_ATTEMPTS] (default 8)
@@ -205,6 +261,16 @@ Config parseCommandLine(const std::vector<std::string>& args) {
       setting->apply(config, flag, *inlineValue);
     } else {
       setting->apply(config, flag, inlineValue.value_or("true"));
+    }
+  }
+  if (config.store == "dynamodb" &&
+      (config.command == Command::serve || config.command == Command::seed)) {
+    if (config.dynamodb.client.endpoint.empty()) bad("--store dynamodb needs --dynamodb-endpoint");
+    if (config.dynamodb.client.region.empty()) bad("--store dynamodb needs --aws-region");
+    config.dynamodb.client.credentials = store::dynamodb::Credentials::fromEnvironment();
+    if (config.dynamodb.client.credentials.accessKeyId.empty() ||
+        config.dynamodb.client.credentials.secretAccessKey.empty()) {
+      bad("--store dynamodb needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
     }
   }
   if (config.command == Command::linkBrand && config.offerId.empty()) {

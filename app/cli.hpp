@@ -9,6 +9,7 @@
 #include "http/server.hpp"
 #include "jobs/runner.hpp"
 #include "notify/dispatcher.hpp"
+#include "store/dynamodb/dynamodb_store.hpp"
 
 namespace offers::app {
 
@@ -17,7 +18,10 @@ enum class Command { serve, seed, linkBrand, help, version };
 struct Config {
   Command command = Command::help;
   http::ServerOptions server;
+  // Which engine: "rocksdb" (embedded, --data-dir) or "dynamodb" (shared, --dynamodb-*).
+  std::string store = "rocksdb";
   std::string dataDir = "./data";
+  store::dynamodb::Options dynamodb;    // endpoint, table, region, lease, event lag
   bool seed = false;                    // serve: insert the sample data where absent
   bool syncWrites = false;              // fsync the write-ahead log on every write
   std::optional<std::string> seedFile;  // instead of the compiled-in sample data

@@ -13,6 +13,7 @@
 #include "jobs/runner.hpp"
 #include "link_brand.hpp"
 #include "notify/dispatcher.hpp"
+#include "store/dynamodb/dynamodb_store.hpp"
 #include "store/rocksdb/rocksdb_store.hpp"
 
 namespace {
@@ -33,8 +34,21 @@ void runSeed(store::Store& store, const app::Config& config) {
   http::log::info("seeded", {{"created", report.created}, {"existing", report.existing}});
 }
 
-int serve(const app::Config& config) {
-  store::rocksdb::RocksDbStore store({config.dataDir, config.syncWrites});
+std::unique_ptr<store::Store> openStore(const app::Config& config) {
+  if (config.store == "dynamodb")
+    return std::make_unique<store::dynamodb::DynamoDbStore>(config.dynamodb);
+  return std::make_unique<store::rocksdb::RocksDbStore>(
+      store::rocksdb::Options{config.dataDir, config.syncWrites});
+}
+
+int serve(app::Config config) {
+  const auto opened = openStore(config);
+  auto& store = *opened;
+  if (config.store == "dynamodb" && config.server.threads == 0) {
+    // Handlers wait on DynamoDB's round trips: many more threads than cores keep the
+    // cores busy (see docs/architecture.md).
+    config.server.threads = std::max(32u, 8 * std::thread::hardware_concurrency());
+  }
   if (config.seed) runSeed(store, config);
   domain::Service service(store);
   jobs::JobRunner runner(store, config.jobs);
@@ -46,6 +60,7 @@ int serve(const app::Config& config) {
   dispatcher.start();
   http::log::info("listening", {{"host", config.server.host},
                                 {"port", server.port()},
+                                {"store", config.store},
                                 {"dataDir", config.dataDir},
                                 {"version", OFFERS_VERSION}});
   server.run();
@@ -76,8 +91,7 @@ int main(int argc, char** argv) {
         std::cout << "offers-api " << OFFERS_VERSION << "\n";
         return 0;
       case app::Command::seed: {
-        store::rocksdb::RocksDbStore store({config.dataDir, config.syncWrites});
-        runSeed(store, config);
+        runSeed(*openStore(config), config);
         return 0;
       }
       case app::Command::serve:

@@ -112,6 +112,8 @@ void JobRunner::run(const std::string& jobId) {
                                    {"unlinked", job.unlinked}});
         return;
       }
+    } catch (const store::JobLeased&) {
+      return;  // another process is carrying it; it takes over here if that one stops
     } catch (const domain::Error& e) {
       if (e.code() == ErrorCode::unavailable && ++failures <= options_.maxRetries) {
         // Exponential backoff with full jitter, capped.

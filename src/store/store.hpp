@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,14 @@ using domain::Location;
 using domain::Offer;
 using domain::Page;
 using domain::PageRequest;
+
+// Thrown by Store::runJobStep when another process holds the job's lease (engines that
+// several processes share): the caller leaves the job to its holder. Not a failure of
+// the job.
+class JobLeased : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 class Store {
  public:

@@ -1,0 +1,370 @@
+// Links on DynamoDB without transactions: the link item's state machine, guarded
+// counters, location deletion, and the lists that walk links. docs/dynamodb-model.md
+// ("Link protocol") walks through every step and what a crash after it leaves behind.
+#include <map>
+#include <thread>
+
+#include "domain/entity_json.hpp"
+#include "domain/service.hpp"
+#include "store/dynamodb/dynamodb_store.hpp"
+#include "store/dynamodb/impl.hpp"
+
+namespace offers::store::dynamodb {
+
+using domain::Error;
+using domain::ErrorCode;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::string_view kLinking = "linking";
+constexpr std::string_view kLinked = "linked";
+constexpr std::string_view kUnlinking = "unlinking";
+
+json::object linkData(std::string_view offerId, std::string_view locationId) {
+  return {{"offerId", offerId}, {"locationId", locationId}};
+}
+
+// A link item mid-operation, owned by one request: its lease, and its place in the
+// queue of unfinished operations (GSI3) where a sweeper of any process finds it.
+json::object pendingLink(std::string_view offerId, std::string_view locationId,
+                         std::string_view state, const std::string& token, domain::Millis until) {
+  const auto key = linkKey(offerId, locationId);
+  return {{"PK", key.pk},
+          {"SK", key.sk},
+          {"GSI1PK", "LOCATION#" + std::string(locationId) + "#OFFERS"},
+          {"GSI1SK", offerId},
+          {"offerId", offerId},
+          {"locationId", locationId},
+          {"state", state},
+          {"op", token},
+          {"leaseUntil", until},
+          {"GSI3PK", "PENDING#LINKS"},
+          {"GSI3SK", fixed(std::uint64_t(until)) + "/" + std::string(offerId) + "/" +
+                         std::string(locationId)}};
+}
+
+// Reads an offer and a location together and checks they may be linked.
+std::pair<domain::Offer, domain::Location> readPair(Table& table, std::string_view offerId,
+                                                    std::string_view locationId) {
+  std::optional<domain::Offer> offer;
+  std::optional<domain::Location> location;
+  bool deleting = false;
+  for (const auto& item : table.batchGet({offerKey(offerId), locationKey(locationId)})) {
+    if (text(item, "SK") == "OFFER") {
+      offer = domain::offerFromJson(item);
+    } else {
+      location = domain::locationFromJson(item);
+      deleting = item.contains("deleting");
+    }
+  }
+  if (!offer) domain::throwNotFound("offer", offerId);
+  if (!location || deleting) domain::throwNotFound("location", locationId);
+  if (offer->brandId != location->brandId) {
+    throw Error(ErrorCode::brand_mismatch, "location " + location->id + " belongs to brand " +
+                                               location->brandId + ", offer " + offer->id +
+                                               " to brand " + offer->brandId);
+  }
+  return {std::move(*offer), std::move(*location)};
+}
+
+}  // namespace
+
+// ---- single links ----
+
+domain::LinkResult DynamoDbStore::Impl::finishLink(const std::string& offerId,
+                                                   const std::string& locationId,
+                                                   const std::string& token,
+                                                   Clock::time_point leaseStart) {
+  const auto link = linkKey(offerId, locationId);
+  const Expression ours{"", "op = :t", {}, {{":t", S(token)}}};
+  // The location first: a location being deleted refuses, and nothing needs undoing.
+  checkLease(leaseStart);
+  if (applyCounter(locationKey(locationId), "offersTotal", 1, token, true) == Applied::missing) {
+    table.remove(link, ours);
+    domain::throwNotFound("location", locationId);
+  }
+  checkLease(leaseStart);
+  if (applyCounter(offerKey(offerId), "locationsTotal", 1, token, false) == Applied::missing) {
+    // The offer went away meanwhile: take the location's count back, then the link.
+    Expression undo{"ADD offersTotal :minus DELETE #ops :ts",
+                    "contains(#ops, :t)",
+                    {{"#ops", "ops"}},
+                    {{":minus", N(-1)}, {":ts", SS(token)}, {":t", S(token)}}};
+    table.update(locationKey(locationId), undo);
+    table.remove(link, ours);
+    domain::throwNotFound("offer", offerId);
+  }
+  // Counted on both sides: record the event (its id is the operation's, so a resumed
+  // step repeats the same event id), then commit the link.
+  appendEvent("link.created", linkData(offerId, locationId), token);
+  table.update(link, {"SET #st = :linked REMOVE op, leaseUntil, GSI3PK, GSI3SK",
+                      "op = :t",
+                      {{"#st", "state"}},
+                      {{":linked", S(kLinked)}, {":t", S(token)}}});
+  auto offer = forgetToken(offerKey(offerId), token);
+  auto location = forgetToken(locationKey(locationId), token);
+  if (!offer) domain::throwNotFound("offer", offerId);
+  if (!location) domain::throwNotFound("location", locationId);
+  return {domain::offerFromJson(*offer), domain::locationFromJson(*location), true};
+}
+
+domain::UnlinkResult DynamoDbStore::Impl::finishUnlink(const std::string& offerId,
+                                                       const std::string& locationId,
+                                                       const std::string& token,
+                                                       Clock::time_point leaseStart) {
+  checkLease(leaseStart);
+  applyCounter(locationKey(locationId), "offersTotal", -1, token, false);
+  checkLease(leaseStart);
+  applyCounter(offerKey(offerId), "locationsTotal", -1, token, false);
+  appendEvent("link.deleted", linkData(offerId, locationId), token);
+  table.remove(linkKey(offerId, locationId), {"", "op = :t", {}, {{":t", S(token)}}});
+  auto offer = forgetToken(offerKey(offerId), token);
+  auto location = forgetToken(locationKey(locationId), token);
+  if (!offer) domain::throwNotFound("offer", offerId);
+  if (!location) domain::throwNotFound("location", locationId);
+  return {domain::offerFromJson(*offer), domain::locationFromJson(*location)};
+}
+
+void DynamoDbStore::Impl::settle(const json::object& first) {
+  const auto offerId = text(first, "offerId");
+  const auto locationId = text(first, "locationId");
+  const auto key = linkKey(offerId, locationId);
+  const auto deadline = Clock::now() + options.lease * 2;
+  std::optional<json::object> link = first;
+  while (link && text(*link, "state") != kLinked) {
+    const auto state = text(*link, "state");
+    const auto token = text(*link, "op");
+    if (const auto jobId = text(*link, "job"); !jobId.empty()) {
+      // A bulk page's link: its job finishes it. Once the page has committed, what is left
+      // (the link's own state, the location's token) may be finished by anyone.
+      auto job = table.get(jobKey(jobId));
+      const bool committed =
+          !job || number(*job, "page") > number(*link, "page") ||
+          (text(*job, "status") != "queued" && text(*job, "status") != "running");
+      if (committed) {
+        const Expression ours{"", "op = :t", {}, {{":t", S(token)}}};
+        if (state == kLinking) {
+          table.update(key, {"SET #st = :linked REMOVE op, job, page",
+                             "op = :t",
+                             {{"#st", "state"}},
+                             {{":linked", S(kLinked)}, {":t", S(token)}}});
+        } else {
+          table.remove(key, ours);
+        }
+        forgetToken(locationKey(locationId), token);
+      }
+    } else if (number(*link, "leaseUntil") < domain::nowMillis()) {
+      // Its owner stopped: take the lease over, then finish the operation.
+      const auto seen = number(*link, "leaseUntil");
+      const auto until = leaseUntil();
+      if (table.update(key, {"SET leaseUntil = :u",
+                             "op = :t AND leaseUntil = :seen",
+                             {},
+                             {{":u", N(until)}, {":t", S(token)}, {":seen", N(seen)}}})) {
+        const auto start = Clock::now();
+        try {
+          if (state == kLinking) {
+            finishLink(offerId, locationId, token, start);
+          } else if (state == kUnlinking) {
+            finishUnlink(offerId, locationId, token, start);
+          }
+        } catch (const Error& e) {
+          if (e.code() != ErrorCode::not_found) throw;  // rolled back: the pair is at rest
+        }
+      }
+    }
+    link = table.get(key);
+    if (!link || text(*link, "state") == kLinked) return;
+    if (Clock::now() > deadline) {
+      throw Error(ErrorCode::unavailable, "the link is busy; try again",
+                  "link " + offerId + "/" + locationId + " stayed " + text(*link, "state"));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+domain::LinkResult DynamoDbStore::link(std::string_view offerIdView,
+                                       std::string_view locationIdView) {
+  const std::string offerId(offerIdView);
+  const std::string locationId(locationIdView);
+  auto& t = impl_->table;
+  for (int round = 0; round < 50; ++round) {
+    auto [offer, location] = readPair(t, offerId, locationId);
+    const auto token = domain::newId();
+    const auto start = Clock::now();
+    const auto item = pendingLink(offerId, locationId, kLinking, token, impl_->leaseUntil());
+    if (t.put(item, {"", "attribute_not_exists(PK)", {}, {}})) {
+      try {
+        return impl_->finishLink(offerId, locationId, token, start);
+      } catch (...) {
+        // Give the lease back so that a retry need not wait for it to run out.
+        try {
+          t.update(linkKey(offerId, locationId),
+                   {"SET leaseUntil = :zero", "op = :t", {}, {{":zero", N(0)}, {":t", S(token)}}});
+        } catch (...) {
+        }
+        throw;
+      }
+    }
+    auto existing = t.get(linkKey(offerId, locationId));
+    if (!existing) continue;
+    if (text(*existing, "state") == kLinked) return {std::move(offer), std::move(location), false};
+    impl_->settle(*existing);
+  }
+  throw Error(ErrorCode::unavailable, "the link is busy; try again");
+}
+
+domain::UnlinkResult DynamoDbStore::unlink(std::string_view offerIdView,
+                                           std::string_view locationIdView) {
+  const std::string offerId(offerIdView);
+  const std::string locationId(locationIdView);
+  auto& t = impl_->table;
+  for (int round = 0; round < 50; ++round) {
+    auto existing = t.get(linkKey(offerId, locationId));
+    if (!existing) {
+      if (!t.get(offerKey(offerId))) domain::throwNotFound("offer", offerId);
+      if (!t.get(locationKey(locationId))) domain::throwNotFound("location", locationId);
+      throw Error(ErrorCode::not_found,
+                  "location " + locationId + " is not linked to offer " + offerId);
+    }
+    if (text(*existing, "state") != kLinked) {
+      impl_->settle(*existing);
+      continue;
+    }
+    const auto token = domain::newId();
+    const auto start = Clock::now();
+    const auto until = impl_->leaseUntil();
+    Expression claim{"SET #st = :unlinking, op = :t, leaseUntil = :u, GSI3PK = :q, GSI3SK = :qs",
+                     "#st = :linked",
+                     {{"#st", "state"}},
+                     {{":unlinking", S(kUnlinking)},
+                      {":linked", S(kLinked)},
+                      {":t", S(token)},
+                      {":u", N(until)},
+                      {":q", S("PENDING#LINKS")},
+                      {":qs", S(fixed(std::uint64_t(until)) + "/" + offerId + "/" + locationId)}}};
+    if (!t.update(linkKey(offerId, locationId), claim)) continue;
+    try {
+      return impl_->finishUnlink(offerId, locationId, token, start);
+    } catch (...) {
+      try {
+        t.update(linkKey(offerId, locationId),
+                 {"SET leaseUntil = :zero", "op = :t", {}, {{":zero", N(0)}, {":t", S(token)}}});
+      } catch (...) {
+      }
+      throw;
+    }
+  }
+  throw Error(ErrorCode::unavailable, "the link is busy; try again");
+}
+
+void DynamoDbStore::deleteLocation(std::string_view idView) {
+  const std::string id(idView);
+  auto& t = impl_->table;
+  // From here on no new link counts this location (applyCounter with live=true refuses).
+  auto marked = t.update(locationKey(id), {"SET deleting = :yes",
+                                           "attribute_exists(PK)",
+                                           {},
+                                           {{":yes", json::object{{"BOOL", true}}}}});
+  if (!marked) domain::throwNotFound("location", id);
+  const auto before = domain::locationFromJson(*marked);
+  const auto deadline = Clock::now() + impl_->options.lease * 2;
+  for (;;) {
+    QuerySpec q;
+    q.index = Index::gsi1;
+    q.partition = "LOCATION#" + id + "#OFFERS";
+    q.limit = 1000;
+    for (const auto& link : t.query(q).items) {
+      if (text(link, "state") != kLinked) impl_->settle(link);
+      try {
+        unlink(text(link, "offerId"), id);
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::not_found) throw;
+      }
+    }
+    Expression gone{"", "offersTotal = :zero", {}, {{":zero", N(0)}}};
+    if (auto removed = t.remove(locationKey(id), gone)) {
+      auto location = domain::locationFromJson(*removed);
+      impl_->appendEvent("location.deleted", domain::toJson(before));
+      return;
+    }
+    if (!t.get(locationKey(id))) domain::throwNotFound("location", id);
+    // Links still counted that the index has not shown yet (it trails the table).
+    if (Clock::now() > deadline) {
+      throw Error(ErrorCode::unavailable, "the location is busy; try again",
+                  "location " + id + " kept links past the deadline");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+namespace {
+
+// Links at rest or leaving: both still count as linked until the unlink commits.
+QuerySpec linksOf(Index index, std::string partition, const PageRequest& page,
+                  std::string_view skPrefix) {
+  QuerySpec q;
+  q.index = index;
+  q.partition = std::move(partition);
+  if (page.after) {
+    q.from = after(skPrefix, *page.after);
+  } else if (!skPrefix.empty()) {
+    q.from = std::string(skPrefix);
+  }
+  if (!skPrefix.empty()) q.to = std::string(skPrefix) + "~";
+  q.filter = "#st IN (:linked, :unlinking)";
+  q.names = {{"#st", "state"}};
+  q.values = {{":linked", S(kLinked)}, {":unlinking", S(kUnlinking)}};
+  q.limit = page.limit;
+  return q;
+}
+
+}  // namespace
+
+Page<Location> DynamoDbStore::listLocationsOfOffer(std::string_view offerId,
+                                                   const PageRequest& page) {
+  auto& t = impl_->table;
+  if (!t.get(offerKey(offerId))) domain::throwNotFound("offer", offerId);
+  auto r = t.query(linksOf(Index::table, offerKey(offerId).pk, page, "LINK#"));
+  std::vector<Key> keys;
+  for (const auto& link : r.items) keys.push_back(locationKey(text(link, "locationId")));
+  std::map<std::string, Location> found;
+  for (const auto& item : t.batchGet(keys)) {
+    auto l = domain::locationFromJson(item);
+    found.emplace(l.id, std::move(l));
+  }
+  Page<Location> out;
+  for (const auto& link : r.items) {
+    if (auto it = found.find(text(link, "locationId")); it != found.end()) {
+      out.items.push_back(it->second);
+    }
+  }
+  if (r.more && !r.items.empty()) out.last = text(r.items.back(), "locationId");
+  return out;
+}
+
+Page<Offer> DynamoDbStore::listOffersOfLocation(std::string_view locationId,
+                                                const PageRequest& page) {
+  auto& t = impl_->table;
+  if (!t.get(locationKey(locationId))) domain::throwNotFound("location", locationId);
+  auto r =
+      t.query(linksOf(Index::gsi1, "LOCATION#" + std::string(locationId) + "#OFFERS", page, ""));
+  std::vector<Key> keys;
+  for (const auto& link : r.items) keys.push_back(offerKey(text(link, "offerId")));
+  std::map<std::string, Offer> found;
+  for (const auto& item : t.batchGet(keys)) {
+    auto o = domain::offerFromJson(item);
+    found.emplace(o.id, std::move(o));
+  }
+  Page<Offer> out;
+  for (const auto& link : r.items) {
+    if (auto it = found.find(text(link, "offerId")); it != found.end()) {
+      out.items.push_back(it->second);
+    }
+  }
+  if (r.more && !r.items.empty()) out.last = text(r.items.back(), "offerId");
+  return out;
+}
+
+}  // namespace offers::store::dynamodb

@@ -1,0 +1,526 @@
+// The DynamoDB engine's shared machinery (keys, items, guarded counters, events, leases)
+// and its entity operations: brands, offers, locations and their lists.
+#include "store/dynamodb/dynamodb_store.hpp"
+
+#include <algorithm>
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+#include <exception>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "domain/entity_json.hpp"
+#include "domain/service.hpp"
+#include "domain/validation.hpp"
+#include "store/dynamodb/impl.hpp"
+
+namespace offers::store::dynamodb {
+
+using domain::Error;
+using domain::ErrorCode;
+
+// ---- keys and items ----
+
+std::string fixed(std::uint64_t n, int width) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%0*llu", width, static_cast<unsigned long long>(n));
+  return buf;
+}
+
+Key brandKey(std::string_view id) {
+  return {"BRAND#" + std::string(id), "BRAND"};
+}
+Key offerKey(std::string_view id) {
+  return {"OFFER#" + std::string(id), "OFFER"};
+}
+Key locationKey(std::string_view id) {
+  return {"LOCATION#" + std::string(id), "LOCATION"};
+}
+Key linkKey(std::string_view offerId, std::string_view locationId) {
+  return {"OFFER#" + std::string(offerId), "LINK#" + std::string(locationId)};
+}
+Key jobKey(std::string_view id) {
+  return {"JOB#" + std::string(id), "JOB"};
+}
+Key webhookKey(std::string_view id) {
+  return {"WEBHOOK#" + std::string(id), "WEBHOOK"};
+}
+Key eventKey(std::uint64_t seq) {
+  return {"EVENTS#" + std::to_string(seq % kShards), fixed(seq)};
+}
+
+namespace {
+
+void setKey(json::object& item, const Key& key) {
+  item["PK"] = key.pk;
+  item["SK"] = key.sk;
+}
+
+}  // namespace
+
+json::object brandItem(const domain::Brand& b) {
+  auto item = domain::toJson(b);
+  setKey(item, brandKey(b.id));
+  item["GSI2PK"] = "BRANDS";
+  item["GSI2SK"] = b.id;
+  return item;
+}
+
+json::object offerItem(const domain::Offer& o) {
+  auto item = domain::toJson(o);
+  setKey(item, offerKey(o.id));
+  item["GSI1PK"] = "BRAND#" + o.brandId + "#OFFERS";
+  item["GSI1SK"] = o.id;
+  item["GSI2PK"] = "OFFERS";
+  item["GSI2SK"] = o.id;
+  return item;
+}
+
+json::object locationItem(const domain::Location& l) {
+  auto item = domain::toJson(l);
+  item.erase("hasOffer");  // derived from offersTotal when read
+  setKey(item, locationKey(l.id));
+  item["GSI1PK"] = "BRAND#" + l.brandId + "#LOCATIONS";
+  item["GSI1SK"] = l.id;
+  item["GSI2PK"] = "LOCATIONS";
+  item["GSI2SK"] = l.id;
+  return item;
+}
+
+json::object jobItem(const domain::Job& j) {
+  auto item = domain::toStoredJson(j);
+  item.erase("progress");  // derived when read
+  setKey(item, jobKey(j.id));
+  item["GSI1PK"] = "OFFER#" + j.offerId + "#JOBS";
+  item["GSI1SK"] = j.id;
+  item["GSI2PK"] = "JOBS";
+  item["GSI2SK"] = j.id;
+  return item;
+}
+
+std::string text(const json::object& item, std::string_view name) {
+  const auto* v = item.if_contains(name);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::int64_t number(const json::object& item, std::string_view name) {
+  const auto* v = item.if_contains(name);
+  return v && v->is_number() ? v->to_number<std::int64_t>() : 0;
+}
+
+bool hasToken(const json::object& item, std::string_view token) {
+  const auto* ops = item.if_contains("ops");
+  if (!ops || !ops->is_array()) return false;
+  for (const auto& t : ops->as_array()) {
+    if (t.is_string() && t.as_string() == token) return true;
+  }
+  return false;
+}
+
+// ---- Impl ----
+
+DynamoDbStore::Impl::Impl(Options o)
+    : options(std::move(o)), client(options.client), table(client, options.table) {
+  owner = domain::newId();
+  std::random_device rd;
+  seqSalt_ = (std::uint64_t(rd()) & 0x3FF) << 10;
+  if (options.createTable) table.createIfMissing();
+}
+
+Applied DynamoDbStore::Impl::applyCounter(const Key& key, std::string_view field,
+                                          std::int64_t delta, std::string_view token, bool live) {
+  Expression e;
+  e.update = "ADD #f :d, #ops :t";
+  e.condition = "attribute_exists(PK) AND NOT contains(#ops, :tok)";
+  if (live) e.condition += " AND attribute_not_exists(deleting)";
+  e.names = {{"#f", field}, {"#ops", "ops"}};
+  e.values = {{":d", N(delta)}, {":t", SS(token)}, {":tok", S(token)}};
+  for (int round = 0; round < 3; ++round) {
+    if (table.update(key, e)) return Applied::now;
+    auto item = table.get(key);
+    if (!item) return Applied::missing;
+    if (hasToken(*item, token)) return Applied::before;
+    if (live && item->contains("deleting")) return Applied::missing;
+  }
+  throw Error(ErrorCode::unavailable, "the store is unavailable",
+              "counter update on " + key.pk + " kept failing its condition");
+}
+
+std::optional<json::object> DynamoDbStore::Impl::forgetToken(const Key& key,
+                                                             std::string_view token) {
+  Expression e;
+  e.update = "DELETE #ops :t";
+  e.condition = "attribute_exists(PK)";
+  e.names = {{"#ops", "ops"}};
+  e.values = {{":t", SS(token)}};
+  return table.update(key, e);
+}
+
+std::uint64_t DynamoDbStore::Impl::visibleSeq() {
+  std::uint64_t horizon = UINT64_MAX;
+  {
+    std::lock_guard lock(seqMutex_);
+    if (!inFlight_.empty()) horizon = *inFlight_.begin() - 1;
+  }
+  if (options.eventLag.count() > 0) {
+    const auto edge = std::uint64_t(domain::nowMillis() - options.eventLag.count()) << 20;
+    horizon = std::min(horizon, edge);
+  }
+  return horizon;
+}
+
+std::uint64_t DynamoDbStore::Impl::appendEvent(std::string_view type, json::object data,
+                                               std::optional<std::string> id) {
+  domain::Event event;
+  event.id = id ? *id : domain::newId();
+  event.type = std::string(type);
+  event.created = domain::nowMillis();
+  event.data = std::move(data);
+  for (int round = 0; round < 16; ++round) {
+    std::uint64_t seq;
+    {
+      // Time-ordered across processes, strictly increasing within this one.
+      std::lock_guard lock(seqMutex_);
+      seq = std::max(lastSeq_ + 1, (std::uint64_t(domain::nowMillis()) << 20) | seqSalt_);
+      lastSeq_ = seq;
+      inFlight_.insert(seq);
+    }
+    struct Release {
+      Impl& impl;
+      std::uint64_t seq;
+      ~Release() {
+        std::lock_guard lock(impl.seqMutex_);
+        impl.inFlight_.erase(impl.inFlight_.find(seq));
+      }
+    } release{*this, seq};
+    event.seq = seq;
+    auto item = domain::toJson(event);
+    const auto key = eventKey(seq);
+    item["PK"] = key.pk;
+    item["SK"] = key.sk;
+    item["seq"] = seq;
+    // In the fan-out queue until the dispatcher has turned it into deliveries.
+    item["GSI3PK"] = "FANOUT#" + std::to_string(seq % kShards);
+    item["GSI3SK"] = key.sk;
+    if (table.put(item, {"", "attribute_not_exists(PK)", {}, {}})) return seq;
+    // Another process took the same number in the same millisecond: take the next.
+  }
+  throw Error(ErrorCode::unavailable, "the store is unavailable", "no free event sequence");
+}
+
+domain::Millis DynamoDbStore::Impl::leaseUntil() const {
+  return domain::nowMillis() + options.lease.count();
+}
+
+void DynamoDbStore::Impl::checkLease(std::chrono::steady_clock::time_point start) const {
+  // A third of the lease is the margin for one write's own retries to land.
+  if (std::chrono::steady_clock::now() - start > options.lease * 2 / 3) {
+    throw Error(ErrorCode::unavailable, "the store is slow; try again",
+                "lease ran low before the operation finished");
+  }
+}
+
+void DynamoDbStore::Impl::parallel(std::size_t n, const std::function<void(std::size_t)>& fn) {
+  if (n == 0) return;
+  const std::size_t threads = std::min<std::size_t>(n, std::max(1u, options.parallelism));
+  if (threads == 1) {
+    for (std::size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  std::mutex failMutex;
+  std::exception_ptr failure;
+  auto work = [&] {
+    for (;;) {
+      const auto i = next.fetch_add(1);
+      if (i >= n) return;
+      {
+        std::lock_guard lock(failMutex);
+        if (failure) return;
+      }
+      try {
+        fn(i);
+      } catch (...) {
+        std::lock_guard lock(failMutex);
+        if (!failure) failure = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+// ---- the store ----
+
+DynamoDbStore::DynamoDbStore(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+DynamoDbStore::~DynamoDbStore() = default;
+
+std::uint64_t DynamoDbStore::requestsSent() const {
+  return impl_->client.requestsSent();
+}
+
+namespace {
+
+const Expression kCreate{"", "attribute_not_exists(PK)", {}, {}};
+
+template <class T>
+Page<T> toPage(const QueryResult& r, T (*decode)(const json::object&)) {
+  Page<T> out;
+  for (const auto& item : r.items) out.items.push_back(decode(item));
+  if (r.more && !out.items.empty()) out.last = out.items.back().id;
+  return out;
+}
+
+QuerySpec listSpec(Index index, std::string partition, const PageRequest& page) {
+  QuerySpec q;
+  q.index = index;
+  q.partition = std::move(partition);
+  if (page.after) q.from = *page.after + " ";
+  q.limit = page.limit;
+  return q;
+}
+
+// Patches change an entity's own fields only: counters move concurrently under links,
+// so the write names the fields it sets and removes, guarded by the version it read.
+template <class T, class Patch>
+T patchEntity(Table& table, const Key& key, std::string_view kind, std::string_view id,
+              const Patch& patch, domain::Millis now, T (*decode)(const json::object&),
+              std::initializer_list<std::string_view> optionalFields) {
+  for (int round = 0; round < 20; ++round) {
+    auto item = table.get(key);
+    if (!item) domain::throwNotFound(kind, id);
+    T entity = decode(*item);
+    domain::applyPatch(entity, patch, now);
+    auto fields = domain::toJson(entity);
+    Expression e;
+    std::string set = "SET #ver = :ver";
+    std::string remove;
+    int n = 0;
+    for (const auto& [k, v] : fields) {
+      if (k == "id" || k == "brandId" || k == "created" || k == "locationsTotal" ||
+          k == "offersTotal" || k == "hasOffer") {
+        continue;
+      }
+      const auto name = "#a" + std::to_string(n);
+      const auto value = ":v" + std::to_string(n++);
+      e.names[name] = k;
+      e.values[value] = toAttributes({{k, v}}).at(k);
+      set += ", " + name + " = " + value;
+    }
+    for (auto f : optionalFields) {
+      if (fields.contains(f)) continue;
+      const auto name = "#a" + std::to_string(n++);
+      e.names[name] = f;
+      remove += (remove.empty() ? " REMOVE " : ", ") + name;
+    }
+    e.update = set + remove;
+    e.names["#ver"] = "ver";
+    const auto version = number(*item, "ver");
+    e.values[":ver"] = N(version + 1);
+    if (item->contains("ver")) {
+      e.values[":old"] = N(version);
+      e.condition = "#ver = :old";
+    } else {
+      e.condition = "attribute_exists(PK) AND attribute_not_exists(#ver)";
+    }
+    if (auto updated = table.update(key, e)) return decode(*updated);
+  }
+  throw Error(ErrorCode::unavailable, "the store is busy; try again",
+              "patch of " + std::string(kind) + " kept losing races");
+}
+
+domain::Location decodeLocation(const json::object& item) {
+  return domain::locationFromJson(item);
+}
+domain::Offer decodeOffer(const json::object& item) {
+  return domain::offerFromJson(item);
+}
+domain::Brand decodeBrand(const json::object& item) {
+  return domain::brandFromJson(item);
+}
+
+}  // namespace
+
+// ---- brands ----
+
+void DynamoDbStore::createBrand(const Brand& brand) {
+  if (!impl_->table.put(brandItem(brand), kCreate)) {
+    throw Error(ErrorCode::conflict, "brand " + brand.id + " already exists");
+  }
+  impl_->appendEvent("brand.created", domain::toJson(brand));
+}
+
+std::optional<Brand> DynamoDbStore::getBrand(std::string_view id) {
+  auto item = impl_->table.get(brandKey(id));
+  if (!item) return std::nullopt;
+  return decodeBrand(*item);
+}
+
+Brand DynamoDbStore::updateBrand(std::string_view id, const domain::BrandPatch& patch,
+                                 domain::Millis now) {
+  auto brand =
+      patchEntity<Brand>(impl_->table, brandKey(id), "brand", id, patch, now, decodeBrand, {});
+  impl_->appendEvent("brand.updated", domain::toJson(brand));
+  return brand;
+}
+
+void DynamoDbStore::deleteBrand(std::string_view id) {
+  const auto existing = getBrand(id);
+  if (!existing) domain::throwNotFound("brand", id);
+  const std::string brand(id);
+  QuerySpec q;
+  q.index = Index::gsi1;
+  q.limit = 1;
+  q.partition = "BRAND#" + brand + "#OFFERS";
+  if (!impl_->table.query(q).items.empty()) {
+    throw Error(ErrorCode::conflict, "brand " + brand + " still has offers; delete them first");
+  }
+  q.partition = "BRAND#" + brand + "#LOCATIONS";
+  if (!impl_->table.query(q).items.empty()) {
+    throw Error(ErrorCode::conflict, "brand " + brand + " still has locations; delete them first");
+  }
+  if (!impl_->table.remove(brandKey(id), {"", "attribute_exists(PK)", {}, {}})) {
+    domain::throwNotFound("brand", id);
+  }
+  impl_->appendEvent("brand.deleted", domain::toJson(*existing));
+}
+
+Page<Brand> DynamoDbStore::listBrands(const PageRequest& page) {
+  return toPage<Brand>(impl_->table.query(listSpec(Index::gsi2, "BRANDS", page)), decodeBrand);
+}
+
+// ---- offers ----
+
+void DynamoDbStore::createOffer(const Offer& offer) {
+  if (!impl_->table.get(brandKey(offer.brandId))) {
+    domain::throwInvalid("brandId: brand " + offer.brandId + " does not exist");
+  }
+  Offer stored = offer;
+  stored.locationsTotal = 0;
+  if (!impl_->table.put(offerItem(stored), kCreate)) {
+    throw Error(ErrorCode::conflict, "offer " + offer.id + " already exists");
+  }
+  impl_->appendEvent("offer.created", domain::toJson(stored));
+}
+
+std::optional<Offer> DynamoDbStore::getOffer(std::string_view id) {
+  auto item = impl_->table.get(offerKey(id));
+  if (!item) return std::nullopt;
+  return decodeOffer(*item);
+}
+
+Offer DynamoDbStore::updateOffer(std::string_view id, const domain::OfferPatch& patch,
+                                 domain::Millis now) {
+  auto offer = patchEntity<Offer>(impl_->table, offerKey(id), "offer", id, patch, now, decodeOffer,
+                                  {"type", "countryCode", "startDate", "endDate", "metadata"});
+  impl_->appendEvent("offer.updated", domain::toJson(offer));
+  return offer;
+}
+
+void DynamoDbStore::deleteOffer(std::string_view id) {
+  auto item = impl_->table.get(offerKey(id));
+  if (!item) domain::throwNotFound("offer", id);
+  for (int round = 0; round < 10; ++round) {
+    const auto offer = decodeOffer(*item);
+    if (auto job = text(*item, "activeJob"); !job.empty()) {
+      throw Error(ErrorCode::conflict, "offer " + offer.id + " has a job in progress: " + job)
+          .withDetails({{"jobId", job}});
+    }
+    if (offer.locationsTotal > 0) {
+      throw Error(ErrorCode::conflict, "offer " + offer.id + " still has " +
+                                           std::to_string(offer.locationsTotal) +
+                                           " linked locations; unlink them first");
+    }
+    Expression e{
+        "", "locationsTotal = :zero AND attribute_not_exists(activeJob)", {}, {{":zero", N(0)}}};
+    if (impl_->table.remove(offerKey(id), e)) {
+      impl_->appendEvent("offer.deleted", domain::toJson(offer));
+      return;
+    }
+    item = impl_->table.get(offerKey(id));
+    if (!item) domain::throwNotFound("offer", id);
+  }
+  throw Error(ErrorCode::unavailable, "the store is busy; try again");
+}
+
+Page<Offer> DynamoDbStore::listOffers(const std::optional<std::string>& brandId,
+                                      const PageRequest& page) {
+  auto spec = brandId ? listSpec(Index::gsi1, "BRAND#" + *brandId + "#OFFERS", page)
+                      : listSpec(Index::gsi2, "OFFERS", page);
+  return toPage<Offer>(impl_->table.query(spec), decodeOffer);
+}
+
+// ---- locations ----
+
+void DynamoDbStore::createLocations(const std::vector<Location>& locations) {
+  const bool single = locations.size() == 1;
+  auto where = [&](std::size_t i, std::string_view field) {
+    return single ? std::string(field) : "items[" + std::to_string(i) + "]." + std::string(field);
+  };
+  std::map<std::string, bool> brands;
+  for (std::size_t i = 0; i < locations.size(); ++i) {
+    const auto& b = locations[i].brandId;
+    if (!brands.contains(b)) brands[b] = impl_->table.get(brandKey(b)).has_value();
+    if (!brands[b]) domain::throwInvalid(where(i, "brandId") + ": brand " + b + " does not exist");
+  }
+  std::vector<Key> keys;
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < locations.size(); ++i) {
+    keys.push_back(locationKey(locations[i].id));
+    index.emplace(locations[i].id, i);
+  }
+  std::size_t firstTaken = SIZE_MAX;
+  for (const auto& item : impl_->table.batchGet(keys)) {
+    firstTaken = std::min(firstTaken, index.at(text(item, "id")));
+  }
+  if (firstTaken != SIZE_MAX) {
+    throw Error(ErrorCode::conflict, where(firstTaken, "id") + ": location " +
+                                         locations[firstTaken].id + " already exists");
+  }
+  std::vector<json::object> items;
+  for (const auto& l : locations) {
+    Location stored = l;
+    stored.offersTotal = 0;
+    items.push_back(locationItem(stored));
+  }
+  // A batch is written 25 items per request, several requests at once.
+  const std::size_t chunks = (items.size() + 24) / 25;
+  impl_->parallel(chunks, [&](std::size_t c) {
+    std::vector<json::object> part(items.begin() + long(c * 25),
+                                   items.begin() + long(std::min(items.size(), c * 25 + 25)));
+    impl_->table.batchPut(part);
+  });
+  impl_->parallel(locations.size(), [&](std::size_t i) {
+    Location stored = locations[i];
+    stored.offersTotal = 0;
+    impl_->appendEvent("location.created", domain::toJson(stored));
+  });
+}
+
+std::optional<Location> DynamoDbStore::getLocation(std::string_view id) {
+  auto item = impl_->table.get(locationKey(id));
+  if (!item) return std::nullopt;
+  return decodeLocation(*item);
+}
+
+Location DynamoDbStore::updateLocation(std::string_view id, const domain::LocationPatch& patch,
+                                       domain::Millis now) {
+  auto location =
+      patchEntity<Location>(impl_->table, locationKey(id), "location", id, patch, now,
+                            decodeLocation, {"city", "postcode", "countryCode", "metadata"});
+  impl_->appendEvent("location.updated", domain::toJson(location));
+  return location;
+}
+
+Page<Location> DynamoDbStore::listLocations(const std::optional<std::string>& brandId,
+                                            const PageRequest& page) {
+  auto spec = brandId ? listSpec(Index::gsi1, "BRAND#" + *brandId + "#LOCATIONS", page)
+                      : listSpec(Index::gsi2, "LOCATIONS", page);
+  return toPage<Location>(impl_->table.query(spec), decodeLocation);
+}
+
+}  // namespace offers::store::dynamodb

@@ -1,0 +1,111 @@
+// Inside the DynamoDB engine: the item keys of docs/dynamodb-model.md, entity <-> item
+// conversion, guarded counters, leases, the event writer and a small parallel-for. Shared
+// by the engine's three parts: entities (dynamodb_store.cpp), links and bulk jobs
+// (dynamodb_links.cpp), outbox and webhooks (dynamodb_outbox.cpp).
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/entities.hpp"
+#include "domain/error.hpp"
+#include "domain/time.hpp"
+#include "store/dynamodb/dynamodb_store.hpp"
+#include "store/dynamodb/table.hpp"
+
+namespace offers::store::dynamodb {
+
+namespace json = boost::json;
+
+// Events, their fan-out queue and the delivery queue are spread over this many
+// partitions, so that no single partition caps the service's write rate.
+constexpr std::uint64_t kShards = 4;
+
+std::string fixed(std::uint64_t n, int width = 20);
+
+Key brandKey(std::string_view id);
+Key offerKey(std::string_view id);
+Key locationKey(std::string_view id);
+Key linkKey(std::string_view offerId, std::string_view locationId);
+Key jobKey(std::string_view id);
+Key webhookKey(std::string_view id);
+Key eventKey(std::uint64_t seq);
+
+// Entity <-> item: the entity's JSON plus its keys; counters are plain N attributes.
+json::object brandItem(const domain::Brand& b);
+json::object offerItem(const domain::Offer& o);
+json::object locationItem(const domain::Location& l);
+json::object jobItem(const domain::Job& j);
+
+// Reads an attribute of a plain item.
+std::string text(const json::object& item, std::string_view name);
+std::int64_t number(const json::object& item, std::string_view name);
+bool hasToken(const json::object& item, std::string_view token);
+
+// The strictly-after bound for a sort key that is `prefix + id`.
+inline std::string after(std::string_view prefix, const std::string& id) {
+  return std::string(prefix) + id + " ";
+}
+
+enum class Applied { now, before, missing };
+
+class DynamoDbStore::Impl {
+ public:
+  explicit Impl(Options options);
+
+  Options options;
+  Client client;
+  Table table;
+  std::string owner;  // this process, as a lease holder
+
+  // ---- guarded counters ----
+  // ADD `delta` to the item's `field` and `token` to its `ops`, unless the token is there
+  // already (the step ran before). `live`: also refuse an item being deleted. `missing`
+  // when the item is gone (or being deleted).
+  Applied applyCounter(const Key& key, std::string_view field, std::int64_t delta,
+                       std::string_view token, bool live);
+  // Takes a token out of `ops` once its operation has committed; the item as it is now,
+  // or nullopt when it no longer exists.
+  std::optional<json::object> forgetToken(const Key& key, std::string_view token);
+
+  // ---- events ----
+  // Writes one event with a fresh sequence number; returns the seq.
+  std::uint64_t appendEvent(std::string_view type, json::object data,
+                            std::optional<std::string> id = std::nullopt);
+  // The highest seq a reader may see now (see Options::eventLag).
+  std::uint64_t visibleSeq();
+
+  // ---- links (dynamodb_links.cpp) ----
+  domain::LinkResult finishLink(const std::string& offerId, const std::string& locationId,
+                                const std::string& token,
+                                std::chrono::steady_clock::time_point leaseStart);
+  domain::UnlinkResult finishUnlink(const std::string& offerId, const std::string& locationId,
+                                    const std::string& token,
+                                    std::chrono::steady_clock::time_point leaseStart);
+  // Brings a link item that is mid-operation to rest: waits for its live owner, takes
+  // over from a dead one, finishes a bulk page's leftovers.
+  void settle(const json::object& link);
+  // Throws unavailable when a lease taken at `start` has too little time left to write.
+  void checkLease(std::chrono::steady_clock::time_point start) const;
+  domain::Millis leaseUntil() const;
+
+  // Runs fn(0..n-1) on up to options.parallelism threads; rethrows the first failure
+  // once all have stopped.
+  void parallel(std::size_t n, const std::function<void(std::size_t)>& fn);
+
+ private:
+  std::mutex seqMutex_;
+  std::uint64_t lastSeq_ = 0;
+  std::uint64_t seqSalt_ = 0;
+  std::multiset<std::uint64_t> inFlight_;
+};
+
+}  // namespace offers::store::dynamodb
