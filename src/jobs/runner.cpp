@@ -78,6 +78,11 @@ void JobRunner::work() {
       claimed_.erase(*id);
       continue;
     }
+    try {
+      store_.repairAbandoned(domain::nowMillis());
+    } catch (const std::exception& e) {
+      log::warn("repair of abandoned operations failed", {{"detail", e.what()}});
+    }
     std::unique_lock lock(mutex_);
     wake_.wait_for(lock, options_.pollInterval, [&] { return stopping_ || announced_; });
   }

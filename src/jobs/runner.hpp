@@ -3,7 +3,9 @@
 // finished; the store makes every step atomic, so a worker (or the whole process) may
 // stop between any two steps and the job resumes from its checkpoint later. Transient
 // store errors (unavailable) are retried with exponential backoff and jitter; anything
-// else, or a transient error that outlasts the retries, ends the job as failed.
+// else, or a transient error that outlasts the retries, ends the job as failed. While
+// idle, workers also have the store repair operations a dead process left half-done
+// (Store::repairAbandoned).
 #pragma once
 
 #include <chrono>

@@ -112,6 +112,11 @@ class Store {
   // stays, consistent.
   virtual domain::Job failJob(std::string_view id, const domain::JobError& error) = 0;
 
+  // Finishes, or rolls back, operations that a process left half-done when it died, once
+  // their lease has run out; returns how many it found. Only engines whose operations are
+  // not atomic have any (DynamoDB); the job workers call it while idle.
+  virtual std::size_t repairAbandoned(domain::Millis /*now*/) { return 0; }
+
   // ---- Event outbox ----
   // Events after `after` (a seq), in order, only those whose step has completed: a
   // reader never skips an event that commits late.

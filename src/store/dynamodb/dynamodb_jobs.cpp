@@ -6,6 +6,7 @@
 // job item (counts, checkpoint, page + 1); the link items' final state and the tokens
 // are tidied after that, and again by the next step if a crash came in between.
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "domain/entity_json.hpp"
@@ -67,7 +68,7 @@ json::object encodeState(const JobState& s) {
   item["eventDue"] = s.eventDue;
   item["ver"] = s.version + 1;
   // In the queue the workers poll while it still has something to do.
-  if (!domain::isTerminal(s.job.status) || s.eventDue) {
+  if (!domain::isTerminal(s.job.status) || s.eventDue || s.cleanup) {
     item["GSI3PK"] = kActiveJobs;
     item["GSI3SK"] = s.job.id;
   }
@@ -93,6 +94,7 @@ class JobSteps {
 
   // Optimistic: fails when anyone wrote the job since `s` was read.
   bool write(JobState& s) {
+    if (s.leaseOwner == impl_.owner) s.leaseUntil = impl_.leaseUntil();
     Expression cond{"", "ver = :v", {}, {{":v", N(s.version)}}};
     if (s.version == 0) cond = {"", "attribute_not_exists(ver)", {}, {}};
     if (!t_.put(encodeState(s), cond)) return false;
@@ -100,12 +102,10 @@ class JobSteps {
     return true;
   }
 
-  // The terminal state's side effects: the offer is free again, the event, off the queue.
+  // After the terminal write: the offer is free again, and the job leaves the queue.
   void finish(JobState& s) {
     t_.update(offerKey(s.job.offerId),
               {"REMOVE activeJob", "activeJob = :id", {}, {{":id", S(s.job.id)}}});
-    impl_.appendEvent("job." + std::string(domain::toString(s.job.status)), domain::toJson(s.job),
-                      s.job.id);
     for (;;) {
       s.eventDue = false;
       if (write(s)) return;
@@ -115,12 +115,35 @@ class JobSteps {
     }
   }
 
+  // Makes `s` terminal and writes its event, before the terminal state itself is written:
+  // whoever sees the job ended finds its event in the outbox already. A death between the
+  // two repeats the event (same id: the job's) when the next holder ends the job.
   void end(JobState& s, JobStatus status) {
     s.job.status = status;
     s.job.finished = domain::nowMillis();
     if (status == JobStatus::succeeded) s.job.total = s.job.processed;
     s.eventDue = true;
     s.pageEnd.reset();
+    impl_.appendEvent("job." + std::string(domain::toString(status)), domain::toJson(s.job),
+                      s.job.id);
+  }
+
+  // Renews the job's lease once a third of it has passed; throws JobLeased when another
+  // process has taken the job meanwhile, so this one stops writing.
+  void keepLease() {
+    std::lock_guard lock(leaseMutex_);
+    if (Clock::now() - leaseRenewed_ < impl_.options.lease / 3) return;
+    if (!t_.update(jobKey(jobId_), {"SET leaseUntil = :u",
+                                    "leaseOwner = :me",
+                                    {},
+                                    {{":u", N(impl_.leaseUntil())}, {":me", S(impl_.owner)}}})) {
+      throw JobLeased("job " + jobId_ + " was taken over");
+    }
+    leaseRenewed_ = Clock::now();
+  }
+  void leaseTaken(const std::string& jobId) {
+    jobId_ = jobId;
+    leaseRenewed_ = Clock::now();
   }
 
   // The links of the job's page `page` inside (from, to], for tidying.
@@ -175,7 +198,7 @@ class JobSteps {
   };
 
   PageCounts linkPage(const JobState& s, const std::vector<std::string>& ids,
-                      const std::string& token, Clock::time_point start) {
+                      const std::string& token) {
     std::vector<std::string> opOf(ids.size());  // the token that counts this link; "" if not ours
     std::vector<char> failed(ids.size(), 0);
     impl_.parallel(ids.size(), [&](std::size_t i) {
@@ -191,7 +214,7 @@ class JobSteps {
                         {"op", token},
                         {"job", s.job.id},
                         {"page", s.page}};
-      impl_.checkLease(start);
+      keepLease();
       for (int round = 0; round < 3 && opOf[i].empty(); ++round) {
         if (t_.put(item, {"", "attribute_not_exists(PK)", {}, {}})) {
           opOf[i] = token;
@@ -206,7 +229,7 @@ class JobSteps {
         break;
       }
       if (opOf[i].empty()) return;
-      impl_.checkLease(start);
+      keepLease();
       if (impl_.applyCounter(locationKey(l), "offersTotal", 1, opOf[i], true) == Applied::missing) {
         t_.remove(key, {"", "op = :t", {}, {{":t", S(opOf[i])}}});
         opOf[i].clear();
@@ -226,13 +249,13 @@ class JobSteps {
         ++groups[opOf[i]];
       }
     }
-    applyToOffer(s, groups, 1, start);
+    applyToOffer(s, groups, 1);
     for (auto& [tok, n] : groups) c.tokens.insert(tok);
     return c;
   }
 
   PageCounts unlinkPage(const JobState& s, const std::vector<json::object>& links,
-                        const std::string& token, Clock::time_point start) {
+                        const std::string& token) {
     std::vector<std::string> opOf(links.size());
     impl_.parallel(links.size(), [&](std::size_t i) {
       const auto& link = links[i];
@@ -242,7 +265,7 @@ class JobSteps {
         return text(x, "job") == s.job.id && number(x, "page") == s.page &&
                text(x, "state") == "unlinking";
       };
-      impl_.checkLease(start);
+      keepLease();
       if (mine(link)) {
         opOf[i] = text(link, "op");
       } else if (text(link, "state") == "linked") {
@@ -261,7 +284,7 @@ class JobSteps {
         }
       }
       if (opOf[i].empty()) return;
-      impl_.checkLease(start);
+      keepLease();
       impl_.applyCounter(locationKey(l), "offersTotal", -1, opOf[i], false);
     });
     PageCounts c;
@@ -272,15 +295,15 @@ class JobSteps {
       ++c.unlinked;
       ++groups[op];
     }
-    applyToOffer(s, groups, -1, start);
+    applyToOffer(s, groups, -1);
     for (auto& [tok, n] : groups) c.tokens.insert(tok);
     return c;
   }
 
   void applyToOffer(const JobState& s, const std::map<std::string, std::int64_t>& groups,
-                    std::int64_t sign, Clock::time_point start) {
+                    std::int64_t sign) {
     for (const auto& [tok, n] : groups) {
-      impl_.checkLease(start);
+      keepLease();
       if (impl_.applyCounter(offerKey(s.job.offerId), "locationsTotal", sign * n, tok, false) ==
           Applied::missing) {
         throw Error(ErrorCode::not_found, "offer " + s.job.offerId + " no longer exists");
@@ -315,7 +338,7 @@ class JobSteps {
   }
 
   // Runs the current page (reading it first when it is new) and commits it.
-  JobState step(JobState s, std::size_t pageSize, Clock::time_point start) {
+  JobState step(JobState s, std::size_t pageSize) {
     const bool linking = s.job.type == JobType::link_brand_locations;
     std::vector<std::string> ids;
     std::vector<json::object> links;
@@ -341,8 +364,7 @@ class JobSteps {
       links = linkPage(s, pageSize, true);
     }
     const auto token = s.job.id + "/" + std::to_string(s.page) + "/" + std::to_string(s.attempt);
-    const auto counts =
-        linking ? linkPage(s, ids, token, start) : unlinkPage(s, links, token, start);
+    const auto counts = linking ? linkPage(s, ids, token) : unlinkPage(s, links, token);
     // Commit: counts, checkpoint and page number in one conditional write.
     const auto page = s.page;
     const auto from = s.job.checkpoint.value_or("");
@@ -363,8 +385,6 @@ class JobSteps {
       s.page = page + 1;
       s.pageEnd.reset();
       s.cleanup = json::object{{"page", page}, {"from", from}, {"to", to}, {"tokens", tokens}};
-      const bool last = s.lastPage;
-      if (last) end(s, JobStatus::succeeded);
       if (write(s)) break;
       auto fresh = read(s.job.id);
       if (!fresh || fresh->page != page || fresh->leaseOwner != impl_.owner) {
@@ -373,13 +393,34 @@ class JobSteps {
       s = *fresh;  // a cancel request landed meanwhile: commit on top of it
     }
     tidy(s);
+    // Succeeded only once the last page's links are at rest, so that whoever sees the
+    // job ended also sees every link it made or removed in the lists.
+    while (s.lastPage && !domain::isTerminal(s.job.status)) {
+      end(s, JobStatus::succeeded);
+      if (write(s)) break;
+      auto fresh = read(s.job.id);
+      if (!fresh) break;
+      s = *fresh;
+    }
     return s;
   }
 
  private:
   DynamoDbStore::Impl& impl_;
   Table& t_;
+  std::mutex leaseMutex_;
+  std::string jobId_;
+  Clock::time_point leaseRenewed_;
 };
+
+bool DynamoDbStore::Impl::releaseFinishedJob(std::string_view offerId, const std::string& jobId) {
+  if (auto job = table.get(jobKey(jobId))) {
+    const auto status = domain::parseJobStatus(text(*job, "status"));
+    if (!status || !domain::isTerminal(*status)) return false;
+  }
+  table.update(offerKey(offerId), {"REMOVE activeJob", "activeJob = :id", {}, {{":id", S(jobId)}}});
+  return true;
+}
 
 void DynamoDbStore::createJob(const Job& job) {
   auto& t = impl_->table;
@@ -390,7 +431,10 @@ void DynamoDbStore::createJob(const Job& job) {
                  "offer " + job.offerId + " already has a job in progress: " + active)
         .withDetails({{"jobId", active}});
   };
-  if (auto active = text(*offer, "activeJob"); !active.empty()) throw busy(active);
+  if (auto active = text(*offer, "activeJob");
+      !active.empty() && !impl_->releaseFinishedJob(job.offerId, active)) {
+    throw busy(active);
+  }
   JobState s;
   s.job = job;
   JobSteps steps(*impl_);
@@ -471,6 +515,8 @@ Job DynamoDbStore::runJobStep(std::string_view id, std::size_t pageSize) {
     if (!read) domain::throwNotFound("job", id);
     auto s = *read;
     if (domain::isTerminal(s.job.status)) {
+      // Ended, but its last page's tidying or its event may not have happened yet.
+      if (s.cleanup) steps.tidy(s);
       if (s.eventDue) steps.finish(s);
       return s.job;
     }
@@ -498,7 +544,7 @@ Job DynamoDbStore::runJobStep(std::string_view id, std::size_t pageSize) {
       }
     }
     if (!steps.write(s)) continue;
-    const auto start = Clock::now();
+    steps.leaseTaken(s.job.id);
     if (s.cleanup) {
       steps.tidy(s);
       continue;
@@ -517,7 +563,7 @@ Job DynamoDbStore::runJobStep(std::string_view id, std::size_t pageSize) {
       }
     }
     const auto version = s.version;
-    s = steps.step(std::move(s), pageSize, start);
+    s = steps.step(std::move(s), pageSize);
     if (s.version == version) continue;  // lost a race on the job item: read it again
     if (s.eventDue) steps.finish(s);
     return s.job;
@@ -530,6 +576,7 @@ Job DynamoDbStore::failJob(std::string_view id, const domain::JobError& error) {
     auto s = steps.read(id);
     if (!s) domain::throwNotFound("job", id);
     if (domain::isTerminal(s->job.status)) {
+      if (s->cleanup) steps.tidy(*s);
       if (s->eventDue) steps.finish(*s);
       return s->job;
     }

@@ -190,7 +190,7 @@ domain::LinkResult DynamoDbStore::link(std::string_view offerIdView,
   const std::string locationId(locationIdView);
   auto& t = impl_->table;
   for (int round = 0; round < 50; ++round) {
-    auto [offer, location] = readPair(t, offerId, locationId);
+    readPair(t, offerId, locationId);  // not_found / brand_mismatch before writing anything
     const auto token = domain::newId();
     const auto start = Clock::now();
     const auto item = pendingLink(offerId, locationId, kLinking, token, impl_->leaseUntil());
@@ -209,7 +209,11 @@ domain::LinkResult DynamoDbStore::link(std::string_view offerIdView,
     }
     auto existing = t.get(linkKey(offerId, locationId));
     if (!existing) continue;
-    if (text(*existing, "state") == kLinked) return {std::move(offer), std::move(location), false};
+    if (text(*existing, "state") == kLinked) {
+      // Read again: the pair read above predates the link another request just made.
+      auto [now, counted] = readPair(t, offerId, locationId);
+      return {std::move(now), std::move(counted), false};
+    }
     impl_->settle(*existing);
   }
   throw Error(ErrorCode::unavailable, "the link is busy; try again");
@@ -297,6 +301,23 @@ void DynamoDbStore::deleteLocation(std::string_view idView) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+std::size_t DynamoDbStore::repairAbandoned(domain::Millis now) {
+  QuerySpec q;
+  q.index = Index::gsi3;
+  q.partition = "PENDING#LINKS";
+  q.to = fixed(std::uint64_t(std::max<domain::Millis>(now, 0))) + "/~";
+  q.limit = 100;
+  const auto stalled = impl_->table.query(q).items;
+  for (const auto& link : stalled) {
+    try {
+      impl_->settle(link);
+    } catch (const Error&) {
+      // Still busy, or the store is: the next round tries again.
+    }
+  }
+  return stalled.size();
 }
 
 namespace {

@@ -426,7 +426,7 @@ void DynamoDbStore::deleteOffer(std::string_view id) {
   if (!item) domain::throwNotFound("offer", id);
   for (int round = 0; round < 10; ++round) {
     const auto offer = decodeOffer(*item);
-    if (auto job = text(*item, "activeJob"); !job.empty()) {
+    if (auto job = text(*item, "activeJob"); !job.empty() && !impl_->releaseFinishedJob(id, job)) {
       throw Error(ErrorCode::conflict, "offer " + offer.id + " has a job in progress: " + job)
           .withDetails({{"jobId", job}});
     }

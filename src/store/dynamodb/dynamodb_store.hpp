@@ -79,6 +79,9 @@ class DynamoDbStore final : public Store {
   domain::Job runJobStep(std::string_view id, std::size_t pageSize) override;
   domain::Job failJob(std::string_view id, const domain::JobError& error) override;
 
+  // Link operations whose lease ran out (their process died): finished or rolled back.
+  std::size_t repairAbandoned(domain::Millis now) override;
+
   Page<domain::Event> listEvents(std::optional<std::uint64_t> after, std::size_t limit) override;
   std::optional<domain::Event> getEvent(std::uint64_t seq) override;
 

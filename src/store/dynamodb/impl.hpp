@@ -83,6 +83,11 @@ class DynamoDbStore::Impl {
   // The highest seq a reader may see now (see Options::eventLag).
   std::uint64_t visibleSeq();
 
+  // ---- jobs (dynamodb_jobs.cpp) ----
+  // The offer's activeJob names a job that has ended (its holder stopped between the
+  // job's last write and the offer's): clear it. False while the job is still active.
+  bool releaseFinishedJob(std::string_view offerId, const std::string& jobId);
+
   // ---- links (dynamodb_links.cpp) ----
   domain::LinkResult finishLink(const std::string& offerId, const std::string& locationId,
                                 const std::string& token,
