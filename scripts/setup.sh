@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs, from Debian packages only, whatever the build, the tests and the
-# benchmarks need and the machine lacks. Idempotent: a second run installs nothing.
+# Installs, from Debian packages and npm only, whatever the build, the tests and the
+# benchmarks need and the machine lacks. Idempotent: a second run installs nothing and
+# prints nothing.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(
   g++ cmake ninja-build make pkg-config
@@ -10,7 +12,15 @@ packages=(
   libcurl4-openssl-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk curl jq python3
+  # A DynamoDB client that shares no code with ours, for the cross-check test.
+  awscli
 )
+# dynalite (the DynamoDB stand-in the tests run) needs node and npm. A machine that
+# already has them, from any source, keeps its own: Debian's npm would conflict with a
+# nodejs package that bundles npm.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -19,13 +29,24 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "setup: installing ${missing[*]}"
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: warning: node $(node --version) is older than the 20 dynalite declares" >&2
+fi
+
+# npm keeps a copy of the lock it installed from in node_modules/.package-lock.json: a
+# package-lock.json newer than that copy means the pinned versions changed since.
+if [ ! -d node_modules/dynalite ] || [ ! -f node_modules/.package-lock.json ] ||
+  [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci (dynalite for the DynamoDB tests)"
+  npm ci --no-audit --no-fund
+fi

@@ -106,6 +106,23 @@ class DurabilityTest : public ServerTest {
     if (server().running()) server().kill9();
 
     startServer();
+    if (onDynamoDb()) {
+      // Links the killed server had in flight are finished or rolled back by the
+      // restarted one once their lease (1 s here) has run out; wait for that, bounded.
+      const auto repaired = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+      while (std::chrono::steady_clock::now() < repaired) {
+        std::int64_t counted = 0;
+        for (const auto& item : listAll("/v1/locations?brandId=" + brandId)) {
+          counted += num(item, "offersTotal");
+        }
+        const auto listedNow = listIds("/v1/offers/" + offerId + "/locations").size();
+        if (counted == std::int64_t(listedNow) &&
+            num(offer(offerId), "locationsTotal") == std::int64_t(listedNow)) {
+          break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
     const auto listed = listIds("/v1/offers/" + offerId + "/locations");
     const std::set<std::string> linkedNow(listed.begin(), listed.end());
     for (const auto& id : createdAcked) {

@@ -64,13 +64,14 @@ class JobTest : public JobServerTest {
 };
 
 TEST_F(JobTest, TenThousandLocationsLinkedExactlyAndARerunIsANoOp) {
-  constexpr int kLocations = 10000;
+  const int kLocations = sized(10000);
   constexpr int kLinkedBefore = 100;
   const std::string brandId = createBrand("Ten thousand");
   const std::string offerId = str(createOffer(brandId, "Everywhere"), "id");
   const auto locations = createLocations(brandId, kLocations);
   ASSERT_EQ(locations.size(), static_cast<std::size_t>(kLocations));
-  for (int i = 0; i < kLinkedBefore; ++i) ASSERT_EQ(link(offerId, locations[i * 97]).status, 201);
+  for (int i = 0; i < kLinkedBefore; ++i)
+    ASSERT_EQ(link(offerId, locations[(i * 97) % kLocations]).status, 201);
   // Another brand's location and offer, which the job must leave alone.
   const std::string otherBrand = createBrand("Other");
   const std::string otherLocation = str(createLocation(otherBrand, "Elsewhere"), "id");
@@ -135,14 +136,15 @@ class JobCrashTest : public JobTest {
 };
 
 TEST_F(JobCrashTest, Kill9MidJobResumesAndCountsEveryLocationOnce) {
-  constexpr int kLocations = 50000;
+  const int kLocations = sized(50000);
   constexpr int kLinkedBefore = 20;
   const std::string brandId = createBrand("Fifty thousand");
   const std::string offerId = str(createOffer(brandId, "Crash-proof"), "id");
   const auto locations = createLocations(brandId, kLocations);
   ASSERT_EQ(locations.size(), static_cast<std::size_t>(kLocations));
   for (int i = 0; i < kLinkedBefore; ++i) {
-    ASSERT_EQ(link(offerId, locations[kLocations - 1 - i * 1000]).status, 201);
+    ASSERT_EQ(link(offerId, locations[kLocations - 1 - i * (kLocations / kLinkedBefore)]).status,
+              201);
   }
 
   const std::string jobId = str(startJob(offerId), "id");
@@ -189,7 +191,7 @@ class JobQueueTest : public JobTest {
 };
 
 TEST_F(JobQueueTest, CancellingARunningJobStopsAtAPageBoundaryWithTruthfulCounts) {
-  constexpr int kLocations = 20000;
+  const int kLocations = sized(20000);
   const std::string brandId = createBrand("Cancelled");
   const std::string offerId = str(createOffer(brandId, "Stopped half-way"), "id");
   createLocations(brandId, kLocations);
@@ -258,7 +260,7 @@ TEST_F(JobQueueTest, CancellingARunningJobStopsAtAPageBoundaryWithTruthfulCounts
 TEST_F(JobQueueTest, OneActiveJobPerOfferAndAQueuedJobCancelsAtOnce) {
   const std::string bigBrand = createBrand("Busy");
   const std::string bigOffer = str(createOffer(bigBrand, "Keeps the worker busy"), "id");
-  createLocations(bigBrand, 20000);
+  createLocations(bigBrand, sized(20000));
   const std::string smallBrand = createBrand("Waiting");
   const std::string smallOffer = str(createOffer(smallBrand, "Waits its turn"), "id");
   createLocations(smallBrand, 50);

@@ -141,6 +141,7 @@ void ServerProcess::start() {
     args.push_back(std::to_string(options_.threads));
   }
   args.insert(args.end(), options_.extraArgs.begin(), options_.extraArgs.end());
+  args.insert(args.end(), options_.storeArgs.begin(), options_.storeArgs.end());
 
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(errnoText("pipe2"));

@@ -3,7 +3,9 @@
 // or brutally (SIGKILL), restartable on the same data directory. runCommand runs the
 // binary to completion (--version, bad flags). ServerTest is the GoogleTest fixture the
 // integration suite builds on: one server on a fresh data dir per test, and the small
-// vocabulary of API calls the tests share.
+// vocabulary of API calls the tests share. With OFFERS_TEST_STORE=dynamodb in the
+// environment (ctest's integration-dynamodb.* tests) the fixture's servers run on the
+// DynamoDB engine, on this test process's dynalite, instead of the embedded one.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -14,6 +16,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -21,9 +24,11 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "support/dynalite.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 
@@ -35,6 +40,9 @@ struct ServerOptions {
   bool seed = false;    // --seed
   int threads = 0;      // --threads N when > 0
   std::vector<std::string> extraArgs;
+  // --store and its settings, after extraArgs; empty: the default (embedded) engine. Kept
+  // apart from extraArgs so that fixtures which replace extraArgs keep the engine.
+  std::vector<std::string> storeArgs;
   std::chrono::milliseconds startTimeout = std::chrono::seconds(20);
 };
 
@@ -122,7 +130,36 @@ class ServerTest : public ::testing::Test {
     options.dataDir = dataDir_.str();
     options.seed = seed_;
     options.threads = threads_;
+    if (onDynamoDb()) {
+      useDynaliteCredentials();
+      // The same table at every (re)start of this test, so a restart finds its data;
+      // --create-table because the table is new on the first start. Event lag 0: the
+      // feed tests read the events of a change right after it was acknowledged.
+      options.storeArgs = {"--store", "dynamodb", "--dynamodb-endpoint",
+                           sharedDynalite().endpoint(), "--dynamodb-table", table_, "--aws-region",
+                           "us-east-1", "--create-table", "--dynamodb-event-lag-ms", "0",
+                           // Short, so that what a killed server left half-done is
+                           // repaired within a test's patience.
+                           "--dynamodb-lease-ms", "1000"};
+    }
     return options;
+  }
+
+  // How many locations a test that needs many should make: a tenth on DynamoDB, whose
+  // test double (dynalite, one Node.js thread) serves a few hundred conditional writes a
+  // second; the behaviour under test does not depend on the count.
+  int sized(int n) const { return onDynamoDb() ? n / 10 : n; }
+
+  // Whether this run's servers use the DynamoDB engine (OFFERS_TEST_STORE=dynamodb). Any
+  // other value than "", "rocksdb" or "dynamodb" is a mistake and throws rather than
+  // quietly testing the default engine.
+  static bool onDynamoDb() {
+    const char* value = std::getenv("OFFERS_TEST_STORE");
+    const std::string_view store = value != nullptr ? value : "";
+    if (store.empty() || store == "rocksdb") return false;
+    if (store == "dynamodb") return true;
+    throw std::runtime_error("OFFERS_TEST_STORE=" + std::string(store) +
+                             " names no engine (rocksdb or dynamodb)");
   }
 
   void startServer() {
@@ -283,10 +320,26 @@ class ServerTest : public ::testing::Test {
   }
 
   TempDir dataDir_;
+  std::string table_ = uniqueTableName();  // on DynamoDB: this test's table
   bool seed_ = false;
   int threads_ = 0;
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<HttpClient> api_;
+
+ private:
+  // The server signs its DynamoDB requests with credentials from the environment, which
+  // it inherits from this process. dynalite checks their form, never their value; fixed
+  // ones also keep any real credentials of the machine away from the tests. Set once per
+  // process (setenv is not safe against concurrent getenv), before the first server.
+  static void useDynaliteCredentials() {
+    static const bool done = [] {
+      setenv("AWS_ACCESS_KEY_ID", "test", 1);
+      setenv("AWS_SECRET_ACCESS_KEY", "test", 1);
+      unsetenv("AWS_SESSION_TOKEN");
+      return true;
+    }();
+    (void)done;
+  }
 };
 
 #endif  // OFFERS_API_BINARY

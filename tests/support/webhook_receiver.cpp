@@ -113,6 +113,7 @@ class WebhookReceiver::Impl {
       response.version(request.version());
       response.result(static_cast<unsigned>(reply.status));
       for (const auto& [name, value] : reply.headers) response.set(name, value);
+      response.body() = reply.body;
       response.keep_alive(request.keep_alive());
       response.prepare_payload();
       std::tie(ec, n) = co_await http::async_write(stream, response, use_nothrow);

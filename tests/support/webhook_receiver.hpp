@@ -1,8 +1,8 @@
 // A webhook receiver for tests: a real HTTP/1.1 keep-alive server on 127.0.0.1 and an
 // ephemeral port, on its own thread (Boost.Beast), that records every request and answers
-// what the test's responder says: a status, optionally after a delay (a slow receiver) and
-// with extra headers. Waiting for requests uses a condition variable with a deadline, never
-// a sleep.
+// what the test's responder says: a status, optionally after a delay (a slow receiver),
+// with extra headers and a body. Waiting for requests uses a condition variable with a
+// deadline, never a sleep.
 #pragma once
 
 #include <chrono>
@@ -32,12 +32,20 @@ struct ReceivedRequest {
 struct ReceiverReply {
   // Implicit from a status, so a responder may simply return an int.
   ReceiverReply(int status = 200, std::chrono::milliseconds delay = {},
-                std::vector<std::pair<std::string, std::string>> headers = {})
-      : status(status), delay(delay), headers(std::move(headers)) {}
+                std::vector<std::pair<std::string, std::string>> headers = {},
+                std::string body = {})
+      : status(status), delay(delay), headers(std::move(headers)), body(std::move(body)) {}
+
+  // A status with a body at once: the receiver standing in for an API, not a webhook.
+  static ReceiverReply withBody(int status, std::string body,
+                                std::vector<std::pair<std::string, std::string>> headers = {}) {
+    return ReceiverReply(status, {}, std::move(headers), std::move(body));
+  }
 
   int status;
   std::chrono::milliseconds delay;  // before answering; other connections are served meanwhile
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;  // empty: none
 };
 
 class WebhookReceiver {

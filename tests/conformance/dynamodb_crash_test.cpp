@@ -1,0 +1,268 @@
+// Crash-safety of the DynamoDB engine, one DynamoDB request at a time (the fail_count
+// idea): a process dies at its nth request, before the request leaves or after it was
+// served but before the answer arrived, and every request after that fails too. Then a
+// second process on the same table either retries the operation (as the client would)
+// or only runs the repair that idle workers run; either way the data ends exact. n runs
+// over 0, 1, 2, ... until the operation completes without reaching it.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+
+#include "domain/error.hpp"
+#include "domain/service.hpp"
+#include "store/dynamodb/dynamodb_store.hpp"
+#include "support/dynalite.hpp"
+
+namespace offers::testing {
+namespace {
+
+using domain::Error;
+using domain::ErrorCode;
+using store::dynamodb::CallPhase;
+using store::dynamodb::DynamoDbStore;
+
+constexpr auto kLease = std::chrono::milliseconds(400);
+
+// Counts requests and, once armed, dies at request `failAt` and stays dead.
+struct Doom {
+  std::atomic<long> calls{0};
+  std::atomic<long> failAt{-1};
+  std::atomic<bool> dead{false};
+  CallPhase phase = CallPhase::before;
+
+  void operator()(std::string_view, CallPhase p) {
+    if (dead) throw Error(ErrorCode::unavailable, "process is dead");
+    if (p != phase) return;
+    if (failAt >= 0 && calls++ == failAt) {
+      dead = true;
+      throw Error(ErrorCode::unavailable, "process died");
+    }
+  }
+  void arm(long n) {
+    calls = 0;
+    failAt = n;
+  }
+};
+
+std::unique_ptr<DynamoDbStore> open(const std::string& table, Doom* doom) {
+  store::dynamodb::Options o;
+  o.client.endpoint = sharedDynalite().endpoint();
+  o.client.region = "us-east-1";
+  o.client.credentials = {"test", "test", ""};
+  o.client.retryDeadline = std::chrono::milliseconds(2000);
+  o.table = table;
+  o.createTable = true;
+  o.eventLag = std::chrono::milliseconds(0);
+  o.lease = kLease;
+  if (doom) o.client.faultHook = [doom](std::string_view op, CallPhase p) { (*doom)(op, p); };
+  return std::make_unique<DynamoDbStore>(o);
+}
+
+struct World {
+  std::string table = uniqueTableName();
+  Doom doom;
+  std::unique_ptr<DynamoDbStore> dying = open(table, &doom);
+  domain::Brand brand{domain::newId(), "B", 1, 1};
+  std::vector<domain::Offer> offers;
+  std::vector<domain::Location> locations;
+
+  World(int offerCount, int locationCount) {
+    dying->createBrand(brand);
+    for (int i = 0; i < offerCount; ++i) {
+      domain::Offer o;
+      o.id = domain::newId();
+      o.name = "O";
+      o.brandId = brand.id;
+      dying->createOffer(o);
+      offers.push_back(o);
+    }
+    for (int i = 0; i < locationCount; ++i) {
+      domain::Location l;
+      l.id = domain::newId();
+      l.address = "A";
+      l.brandId = brand.id;
+      locations.push_back(l);
+    }
+    if (!locations.empty()) dying->createLocations(locations);
+  }
+
+  // Every counter equals what the link lists say, from a healthy process.
+  void expectExact(store::Store& s, const std::string& where) {
+    for (const auto& o : offers) {
+      auto offer = s.getOffer(o.id);
+      ASSERT_TRUE(offer) << where;
+      const auto listed = s.listLocationsOfOffer(o.id, {1000, {}}).items.size();
+      EXPECT_EQ(offer->locationsTotal, std::int64_t(listed)) << where;
+    }
+    for (const auto& l : locations) {
+      auto location = s.getLocation(l.id);
+      if (!location) continue;
+      const auto listed = s.listOffersOfLocation(l.id, {1000, {}}).items.size();
+      EXPECT_EQ(location->offersTotal, std::int64_t(listed)) << where;
+    }
+  }
+};
+
+// Runs `op` on a process that dies at request n, for n = 0, 1, ... and both phases;
+// `recover` then runs on a healthy process and `check` asserts the end state.
+template <class Setup, class Op, class Recover, class Check>
+void everyCrash(Setup setup, Op op, Recover recover, Check check, long stride = 1) {
+  for (auto phase : {CallPhase::before, CallPhase::after}) {
+    for (long n = 0;; n += stride) {
+      ASSERT_LT(n, 5000) << "the operation never completed";
+      auto world = setup();
+      world->doom.phase = phase;
+      world->doom.arm(n);
+      bool died = false;
+      try {
+        op(*world, *world->dying);
+      } catch (const Error& e) {
+        ASSERT_EQ(e.code(), ErrorCode::unavailable) << e.what();
+        died = true;
+      }
+      died = died || world->doom.dead;
+      world->dying.reset();
+      auto healthy = open(world->table, nullptr);
+      const std::string where = std::string(phase == CallPhase::before ? "before" : "after") +
+                                " request " + std::to_string(n);
+      if (died) recover(*world, *healthy);
+      check(*world, *healthy, died, where);
+      if (!died) break;
+    }
+  }
+}
+
+// Repair, as idle workers run it, once the dead process's leases have run out.
+void repairAfterLease(DynamoDbStore& s) {
+  std::this_thread::sleep_for(kLease + std::chrono::milliseconds(50));
+  s.repairAbandoned(domain::nowMillis());
+}
+
+TEST(DynamoDbCrash, LinkRetriedAfterADeathAtAnyRequestCountsOnce) {
+  everyCrash([] { return std::make_unique<World>(1, 1); },
+             [](World& w, store::Store& s) { s.link(w.offers[0].id, w.locations[0].id); },
+             [](World& w, store::Store& s) {
+               auto r = s.link(w.offers[0].id, w.locations[0].id);  // the client's retry
+               EXPECT_EQ(r.offer.locationsTotal, 1);
+             },
+             [](World& w, store::Store& s, bool, const std::string& where) {
+               EXPECT_EQ(s.getOffer(w.offers[0].id)->locationsTotal, 1) << where;
+               EXPECT_EQ(s.getLocation(w.locations[0].id)->offersTotal, 1) << where;
+               w.expectExact(s, where);
+             });
+}
+
+TEST(DynamoDbCrash, AbandonedLinkIsRepairedWithoutARetry) {
+  everyCrash([] { return std::make_unique<World>(1, 1); },
+             [](World& w, store::Store& s) { s.link(w.offers[0].id, w.locations[0].id); },
+             [](World&, DynamoDbStore& s) { repairAfterLease(s); },
+             [](World& w, store::Store& s, bool died, const std::string& where) {
+               // Finished or rolled back, but never half-counted.
+               const auto total = s.getOffer(w.offers[0].id)->locationsTotal;
+               EXPECT_TRUE(total == 0 || total == 1) << where;
+               if (!died) {
+                 EXPECT_EQ(total, 1) << where;
+               }
+               w.expectExact(s, where);
+             });
+}
+
+TEST(DynamoDbCrash, UnlinkRetriedOrRepairedEndsExact) {
+  auto setup = [] {
+    auto w = std::make_unique<World>(1, 1);
+    w->dying->link(w->offers[0].id, w->locations[0].id);
+    return w;
+  };
+  everyCrash(
+      setup, [](World& w, store::Store& s) { s.unlink(w.offers[0].id, w.locations[0].id); },
+      [](World& w, store::Store& s) {
+        try {
+          s.unlink(w.offers[0].id, w.locations[0].id);
+        } catch (const Error& e) {
+          EXPECT_EQ(e.code(), ErrorCode::not_found);  // it had gone through before the death
+        }
+      },
+      [](World& w, store::Store& s, bool, const std::string& where) {
+        EXPECT_EQ(s.getOffer(w.offers[0].id)->locationsTotal, 0) << where;
+        EXPECT_EQ(s.getLocation(w.locations[0].id)->offersTotal, 0) << where;
+        w.expectExact(s, where);
+      });
+}
+
+TEST(DynamoDbCrash, DeleteLocationRetriedAfterADeathLeavesNoCountBehind) {
+  everyCrash(
+      [] {
+        auto w = std::make_unique<World>(2, 2);
+        for (const auto& o : w->offers) w->dying->link(o.id, w->locations[0].id);
+        w->dying->link(w->offers[0].id, w->locations[1].id);
+        return w;
+      },
+      [](World& w, store::Store& s) { s.deleteLocation(w.locations[0].id); },
+      [](World& w, store::Store& s) {
+        try {
+          s.deleteLocation(w.locations[0].id);
+        } catch (const Error& e) {
+          EXPECT_EQ(e.code(), ErrorCode::not_found);
+        }
+      },
+      [](World& w, store::Store& s, bool, const std::string& where) {
+        EXPECT_FALSE(s.getLocation(w.locations[0].id)) << where;
+        EXPECT_EQ(s.getOffer(w.offers[0].id)->locationsTotal, 1) << where;
+        EXPECT_EQ(s.getOffer(w.offers[1].id)->locationsTotal, 0) << where;
+        w.expectExact(s, where);
+      });
+}
+
+// A bulk job dies at request n (a stride of requests, to keep the run short) and a
+// second process takes the job over once the lease has run out: the job's own counts
+// are exact too, so links its first owner wrote count as linked, not alreadyLinked.
+TEST(DynamoDbCrash, BulkJobTakenOverAfterADeathEndsWithExactCounts) {
+  everyCrash(
+      [] {
+        auto w = std::make_unique<World>(1, 60);
+        for (int i = 0; i < 6; ++i) w->dying->link(w->offers[0].id, w->locations[i * 10].id);
+        domain::Job job;
+        job.id = domain::newId();
+        job.offerId = w->offers[0].id;
+        job.brandId = w->brand.id;
+        job.created = domain::nowMillis();
+        w->dying->createJob(job);
+        return w;
+      },
+      [](World& w, store::Store& s) {
+        const auto id = s.activeJobs().at(0);
+        while (!domain::isTerminal(s.runJobStep(id, 25).status)) {
+        }
+        (void)w;
+      },
+      [](World& w, store::Store& s) {
+        const auto jobs = s.listJobs(w.offers[0].id, {10, {}}).items;
+        ASSERT_EQ(jobs.size(), 1u);
+        for (int guard = 0; guard < 1000; ++guard) {
+          try {
+            if (domain::isTerminal(s.runJobStep(jobs[0].id, 25).status)) return;
+          } catch (const store::JobLeased&) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the dead owner's lease
+          }
+        }
+        FAIL() << "the job never finished";
+      },
+      [](World& w, store::Store& s, bool, const std::string& where) {
+        const auto job = s.listJobs(w.offers[0].id, {10, {}}).items.at(0);
+        ASSERT_EQ(job.status, domain::JobStatus::succeeded) << where;
+        EXPECT_EQ(job.linked, 54) << where;
+        EXPECT_EQ(job.alreadyLinked, 6) << where;
+        EXPECT_EQ(job.total, 60) << where;
+        EXPECT_EQ(s.getOffer(w.offers[0].id)->locationsTotal, 60) << where;
+        for (const auto& l : w.locations) {
+          EXPECT_EQ(s.getLocation(l.id)->offersTotal, 1) << where;
+        }
+        w.expectExact(s, where);
+      },
+      7);
+}
+
+}  // namespace
+}  // namespace offers::testing

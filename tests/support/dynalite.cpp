@@ -1,0 +1,195 @@
+// DynaliteProcess: fork/exec of node with the launcher, its stdout and stderr piped back
+// to a reader thread that looks for the port announcement and then keeps draining (so
+// dynalite never blocks on a full pipe), and its stdin a pipe that only this process
+// holds, as the launcher's lifeline.
+#include "support/dynalite.hpp"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <boost/json.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+#include <vector>
+
+#ifndef OFFERS_SOURCE_DIR
+#error "OFFERS_SOURCE_DIR (the repository root) must be defined by the build"
+#endif
+
+namespace offers::testing {
+
+namespace {
+
+std::string errnoText(const char* what) {
+  return std::string(what) + ": " + std::strerror(errno);
+}
+
+// The first executable `name` on PATH. Looked up before fork, because the child may make
+// only async-signal-safe calls and execvp is not among them.
+std::string findOnPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    // An empty entry means the current directory.
+    const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  throw std::runtime_error(name + " is not on PATH; scripts/setup.sh installs it");
+}
+
+// The port of the launcher's {"dynalite":"listening","port":N} line, or 0 for any other.
+unsigned short announcedPort(std::string_view line) {
+  boost::system::error_code ec;
+  const boost::json::value value = boost::json::parse(line, ec);
+  if (ec || !value.is_object()) return 0;
+  const auto& object = value.as_object();
+  const boost::json::value* what = object.if_contains("dynalite");
+  const boost::json::value* port = object.if_contains("port");
+  if (what == nullptr || !what->is_string() || what->as_string() != "listening") return 0;
+  if (port == nullptr || !(port->is_int64() || port->is_uint64())) return 0;
+  const std::int64_t number = port->to_number<std::int64_t>();
+  return number > 0 && number < 65536 ? static_cast<unsigned short>(number) : 0;
+}
+
+}  // namespace
+
+DynaliteProcess::DynaliteProcess(std::chrono::milliseconds startTimeout) {
+  const std::string node = findOnPath("node");
+  const std::string launcher =
+      std::string(OFFERS_SOURCE_DIR) + "/tests/support/dynalite_launcher.js";
+  std::vector<std::string> args = {node, launcher};
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  // Both pipes close on exec, so no other child of this process (an offers-api server
+  // started later) holds dynalite's stdin open after the test process has gone.
+  int in[2];
+  int out[2];
+  if (pipe2(in, O_CLOEXEC) != 0) throw std::runtime_error(errnoText("pipe2"));
+  if (pipe2(out, O_CLOEXEC) != 0) {
+    close(in[0]);
+    close(in[1]);
+    throw std::runtime_error(errnoText("pipe2"));
+  }
+  // No PR_SET_PDEATHSIG, unlike ServerProcess: the shared instance may be started from
+  // any thread and must outlive it. The stdin pipe ends dynalite when the process ends.
+  const pid_t pid = fork();
+  if (pid < 0) {
+    for (int fd : {in[0], in[1], out[0], out[1]}) close(fd);
+    throw std::runtime_error(errnoText("fork"));
+  }
+  if (pid == 0) {
+    // Only async-signal-safe calls between fork and exec: the parent has threads.
+    if (dup2(in[0], STDIN_FILENO) < 0) _exit(127);
+    if (dup2(out[1], STDOUT_FILENO) < 0) _exit(127);
+    if (dup2(out[1], STDERR_FILENO) < 0) _exit(127);
+    execve(argv[0], argv.data(), environ);
+    static const char kMessage[] = "dynalite: exec of node failed\n";
+    [[maybe_unused]] auto ignored = write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+    _exit(127);
+  }
+  pid_ = pid;
+  close(in[0]);
+  close(out[1]);
+  stdinFd_ = in[1];
+  reader_ = std::thread([this, fd = out[0]] { readOutput(fd); });
+
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, startTimeout, [this] { return announcedPort_ != 0 || outputClosed_; });
+  if (announcedPort_ != 0) {
+    port_ = announcedPort_;
+    return;
+  }
+  const bool exited = outputClosed_;
+  lock.unlock();
+  stopChild();  // the destructor does not run when the constructor throws
+  throw std::runtime_error(std::string(exited ? "dynalite exited before announcing its port"
+                                              : "dynalite did not announce its port within " +
+                                                    std::to_string(startTimeout.count()) + " ms") +
+                           "; its output:\n" + output());
+}
+
+DynaliteProcess::~DynaliteProcess() {
+  stopChild();
+}
+
+void DynaliteProcess::stopChild() {
+  if (stdinFd_ >= 0) {
+    close(stdinFd_);
+    stdinFd_ = -1;
+  }
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    int status = 0;
+    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+  }
+  // The pipe's write end died with the child, so the reader sees end of file.
+  if (reader_.joinable()) reader_.join();
+}
+
+std::string DynaliteProcess::endpoint() const {
+  return "http://127.0.0.1:" + std::to_string(port_);
+}
+
+std::string DynaliteProcess::output() const {
+  std::lock_guard lock(mutex_);
+  return output_;
+}
+
+void DynaliteProcess::readOutput(int fd) {
+  std::string line;
+  std::array<char, 4096> buffer;
+  for (;;) {
+    const ssize_t n = read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    std::lock_guard lock(mutex_);
+    output_.append(buffer.data(), static_cast<std::size_t>(n));
+    if (announcedPort_ != 0) continue;
+    for (ssize_t i = 0; i < n; ++i) {
+      if (buffer[i] != '\n') {
+        line.push_back(buffer[i]);
+        continue;
+      }
+      if (const unsigned short port = announcedPort(line); port != 0 && announcedPort_ == 0) {
+        announcedPort_ = port;
+        changed_.notify_all();
+      }
+      line.clear();
+    }
+  }
+  close(fd);
+  std::lock_guard lock(mutex_);
+  outputClosed_ = true;
+  changed_.notify_all();
+}
+
+DynaliteProcess& sharedDynalite() {
+  // Started by the first test that needs it; destroyed (dynalite killed) at exit.
+  static DynaliteProcess instance;
+  return instance;
+}
+
+std::string uniqueTableName() {
+  thread_local std::mt19937_64 engine{std::random_device{}()};
+  static const char kHex[] = "0123456789abcdef";
+  std::uniform_int_distribution<int> nibble(0, 15);
+  std::string name = "offers-test-";
+  for (int i = 0; i < 16; ++i) name.push_back(kHex[nibble(engine)]);
+  return name;
+}
+
+}  // namespace offers::testing
