@@ -5,7 +5,7 @@ CMAKE_FLAGS ?=
 PORT ?= 8080
 DATA_DIR ?= ./data
 
-.PHONY: all setup configure build run test bench bench-bulk format clean
+.PHONY: all setup configure build run test bench bench-bulk bench-dynamodb format clean
 
 all: build
 
@@ -31,6 +31,9 @@ bench: build
 
 bench-bulk: build
 	bash bench/bulk.sh
+
+bench-dynamodb: build
+	bash bench/dynamodb.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
