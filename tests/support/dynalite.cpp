@@ -63,7 +63,7 @@ unsigned short announcedPort(std::string_view line) {
 
 }  // namespace
 
-DynaliteProcess::DynaliteProcess(std::chrono::milliseconds startTimeout) {
+DynaliteProcess::DynaliteProcess(std::chrono::milliseconds startTimeout) : output_(announcedPort) {
   const std::string node = findOnPath("node");
   const std::string launcher =
       std::string(OFFERS_SOURCE_DIR) + "/tests/support/dynalite_launcher.js";
@@ -103,16 +103,14 @@ DynaliteProcess::DynaliteProcess(std::chrono::milliseconds startTimeout) {
   close(in[0]);
   close(out[1]);
   stdinFd_ = in[1];
-  reader_ = std::thread([this, fd = out[0]] { readOutput(fd); });
+  output_.start(out[0]);
 
-  std::unique_lock lock(mutex_);
-  changed_.wait_for(lock, startTimeout, [this] { return announcedPort_ != 0 || outputClosed_; });
-  if (announcedPort_ != 0) {
-    port_ = announcedPort_;
+  const auto announced = output_.waitForPort(startTimeout);
+  if (announced.port != 0) {
+    port_ = announced.port;
     return;
   }
-  const bool exited = outputClosed_;
-  lock.unlock();
+  const bool exited = announced.closed;
   stopChild();  // the destructor does not run when the constructor throws
   throw std::runtime_error(std::string(exited ? "dynalite exited before announcing its port"
                                               : "dynalite did not announce its port within " +
@@ -137,7 +135,7 @@ void DynaliteProcess::stopChild() {
     pid_ = -1;
   }
   // The pipe's write end died with the child, so the reader sees end of file.
-  if (reader_.joinable()) reader_.join();
+  output_.join();
 }
 
 std::string DynaliteProcess::endpoint() const {
@@ -145,36 +143,7 @@ std::string DynaliteProcess::endpoint() const {
 }
 
 std::string DynaliteProcess::output() const {
-  std::lock_guard lock(mutex_);
-  return output_;
-}
-
-void DynaliteProcess::readOutput(int fd) {
-  std::string line;
-  std::array<char, 4096> buffer;
-  for (;;) {
-    const ssize_t n = read(fd, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    std::lock_guard lock(mutex_);
-    output_.append(buffer.data(), static_cast<std::size_t>(n));
-    if (announcedPort_ != 0) continue;
-    for (ssize_t i = 0; i < n; ++i) {
-      if (buffer[i] != '\n') {
-        line.push_back(buffer[i]);
-        continue;
-      }
-      if (const unsigned short port = announcedPort(line); port != 0 && announcedPort_ == 0) {
-        announcedPort_ = port;
-        changed_.notify_all();
-      }
-      line.clear();
-    }
-  }
-  close(fd);
-  std::lock_guard lock(mutex_);
-  outputClosed_ = true;
-  changed_.notify_all();
+  return output_.text();
 }
 
 DynaliteProcess& sharedDynalite() {

@@ -12,6 +12,8 @@
 #include <string>
 #include <thread>
 
+#include "support/child_output.hpp"
+
 namespace offers::testing {
 
 class DynaliteProcess {
@@ -33,19 +35,13 @@ class DynaliteProcess {
   std::string output() const;
 
  private:
-  void readOutput(int fd);
   void stopChild();
 
   pid_t pid_ = -1;
   int stdinFd_ = -1;  // dynalite exits when this closes
   unsigned short port_ = 0;
 
-  mutable std::mutex mutex_;
-  std::string output_;
-  bool outputClosed_ = false;
-  unsigned short announcedPort_ = 0;
-  std::condition_variable changed_;
-  std::thread reader_;
+  ChildOutput output_;
 };
 
 // The dynalite of this test process, started on first use and stopped at exit. Tests

@@ -83,7 +83,8 @@ unsigned short listeningPort(std::string_view line) {
 
 }  // namespace
 
-ServerProcess::ServerProcess(ServerOptions options) : options_(std::move(options)) {}
+ServerProcess::ServerProcess(ServerOptions options)
+    : options_(std::move(options)), output_(listeningPort) {}
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) {
@@ -93,45 +94,15 @@ ServerProcess::~ServerProcess() {
     }
     pid_ = -1;
   }
-  if (reader_.joinable()) reader_.join();
+  output_.join();
 }
 
 std::string ServerProcess::output() const {
-  std::lock_guard lock(mutex_);
-  return output_;
-}
-
-void ServerProcess::readOutput(int fd) {
-  std::string line;
-  std::array<char, 4096> buffer;
-  for (;;) {
-    const ssize_t n = read(fd, buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    std::lock_guard lock(mutex_);
-    output_.append(buffer.data(), static_cast<std::size_t>(n));
-    if (announcedPort_ != 0) continue;
-    for (ssize_t i = 0; i < n; ++i) {
-      if (buffer[i] != '\n') {
-        line.push_back(buffer[i]);
-        continue;
-      }
-      if (const unsigned short port = listeningPort(line); port != 0 && announcedPort_ == 0) {
-        announcedPort_ = port;
-        changed_.notify_all();
-      }
-      line.clear();
-    }
-  }
-  close(fd);
-  std::lock_guard lock(mutex_);
-  outputClosed_ = true;
-  changed_.notify_all();
+  return output_.text();
 }
 
 void ServerProcess::start() {
   if (running()) throw std::logic_error("ServerProcess::start: already running");
-  if (reader_.joinable()) reader_.join();
 
   std::vector<std::string> args = {options_.binary, "serve", "--host",     host_,
                                    "--port",        "0",     "--data-dir", options_.dataDir};
@@ -145,12 +116,6 @@ void ServerProcess::start() {
 
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(errnoText("pipe2"));
-  {
-    std::lock_guard lock(mutex_);
-    output_.clear();
-    outputClosed_ = false;
-    announcedPort_ = 0;
-  }
   try {
     pid_ = spawn(args, fds[1], -1);
   } catch (...) {
@@ -159,18 +124,15 @@ void ServerProcess::start() {
     throw;
   }
   close(fds[1]);
-  reader_ = std::thread([this, fd = fds[0]] { readOutput(fd); });
+  output_.start(fds[0]);
 
-  std::unique_lock lock(mutex_);
-  const bool ready = changed_.wait_for(lock, options_.startTimeout,
-                                       [this] { return announcedPort_ != 0 || outputClosed_; });
-  if (announcedPort_ != 0) {
-    port_ = announcedPort_;
+  const auto announced = output_.waitForPort(options_.startTimeout);
+  if (announced.port != 0) {
+    port_ = announced.port;
     return;
   }
-  const std::string seen = output_;
-  lock.unlock();
-  if (ready) {
+  const std::string seen = output_.text();
+  if (announced.closed) {
     // Its stdout closed without a "listening" line: it has exited or is about to.
     const int status = waitForExit(std::chrono::seconds(5));
     if (status < 0) kill9();
@@ -190,7 +152,7 @@ int ServerProcess::waitForExit(std::chrono::milliseconds timeout) {
     if (r == pid_) {
       pid_ = -1;
       port_ = 0;
-      if (reader_.joinable()) reader_.join();
+      output_.join();
       return decodeStatus(status);
     }
     if (r < 0 && errno != EINTR) throw std::runtime_error(errnoText("waitpid"));

@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/child_output.hpp"
 #include "support/dynalite.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
@@ -78,19 +79,13 @@ class ServerProcess {
 
  private:
   int waitForExit(std::chrono::milliseconds timeout);  // -1 when still running
-  void readOutput(int fd);
 
   ServerOptions options_;
   std::string host_ = "127.0.0.1";
   pid_t pid_ = -1;
   unsigned short port_ = 0;
 
-  mutable std::mutex mutex_;
-  std::string output_;
-  bool outputClosed_ = false;
-  unsigned short announcedPort_ = 0;
-  std::condition_variable changed_;
-  std::thread reader_;
+  ChildOutput output_;
 };
 
 struct CommandResult {

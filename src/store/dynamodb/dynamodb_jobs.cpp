@@ -460,16 +460,9 @@ std::optional<Job> DynamoDbStore::getJob(std::string_view id) {
 
 Page<Job> DynamoDbStore::listJobs(const std::optional<std::string>& offerId,
                                   const PageRequest& page) {
-  QuerySpec q;
-  q.index = offerId ? Index::gsi1 : Index::gsi2;
-  q.partition = offerId ? "OFFER#" + *offerId + "#JOBS" : "JOBS";
-  if (page.after) q.from = *page.after + " ";
-  q.limit = page.limit;
-  auto r = impl_->table.query(q);
-  Page<Job> out;
-  for (const auto& item : r.items) out.items.push_back(domain::jobFromJson(item));
-  if (r.more && !out.items.empty()) out.last = out.items.back().id;
-  return out;
+  auto spec = offerId ? listSpec(Index::gsi1, "OFFER#" + *offerId + "#JOBS", page)
+                      : listSpec(Index::gsi2, "JOBS", page);
+  return toPage<Job>(impl_->table.query(spec), domain::jobFromJson);
 }
 
 std::vector<std::string> DynamoDbStore::activeJobs() {

@@ -288,8 +288,7 @@ void DynamoDbStore::deleteLocation(std::string_view idView) {
       }
     }
     Expression gone{"", "offersTotal = :zero", {}, {{":zero", N(0)}}};
-    if (auto removed = t.remove(locationKey(id), gone)) {
-      auto location = domain::locationFromJson(*removed);
+    if (t.remove(locationKey(id), gone)) {
       impl_->appendEvent("location.deleted", domain::toJson(before));
       return;
     }
@@ -341,51 +340,45 @@ QuerySpec linksOf(Index index, std::string partition, const PageRequest& page,
   return q;
 }
 
+// The entities at the far end of a page of links (`idField` names them in the link
+// item), read together and in the links' order; one deleted meanwhile is left out.
+template <class T>
+Page<T> farEnds(Table& t, const QueryResult& links, const char* idField,
+                Key (*keyOf)(std::string_view), T (*decode)(const json::object&)) {
+  std::vector<Key> keys;
+  for (const auto& link : links.items) keys.push_back(keyOf(text(link, idField)));
+  std::map<std::string, T> found;
+  for (const auto& item : t.batchGet(keys)) {
+    auto entity = decode(item);
+    found.emplace(entity.id, std::move(entity));
+  }
+  Page<T> out;
+  for (const auto& link : links.items) {
+    if (auto it = found.find(text(link, idField)); it != found.end()) {
+      out.items.push_back(it->second);
+    }
+  }
+  if (links.more && !links.items.empty()) out.last = text(links.items.back(), idField);
+  return out;
+}
+
 }  // namespace
 
 Page<Location> DynamoDbStore::listLocationsOfOffer(std::string_view offerId,
                                                    const PageRequest& page) {
   auto& t = impl_->table;
   if (!t.get(offerKey(offerId))) domain::throwNotFound("offer", offerId);
-  auto r = t.query(linksOf(Index::table, offerKey(offerId).pk, page, "LINK#"));
-  std::vector<Key> keys;
-  for (const auto& link : r.items) keys.push_back(locationKey(text(link, "locationId")));
-  std::map<std::string, Location> found;
-  for (const auto& item : t.batchGet(keys)) {
-    auto l = domain::locationFromJson(item);
-    found.emplace(l.id, std::move(l));
-  }
-  Page<Location> out;
-  for (const auto& link : r.items) {
-    if (auto it = found.find(text(link, "locationId")); it != found.end()) {
-      out.items.push_back(it->second);
-    }
-  }
-  if (r.more && !r.items.empty()) out.last = text(r.items.back(), "locationId");
-  return out;
+  auto links = t.query(linksOf(Index::table, offerKey(offerId).pk, page, "LINK#"));
+  return farEnds<Location>(t, links, "locationId", locationKey, domain::locationFromJson);
 }
 
 Page<Offer> DynamoDbStore::listOffersOfLocation(std::string_view locationId,
                                                 const PageRequest& page) {
   auto& t = impl_->table;
   if (!t.get(locationKey(locationId))) domain::throwNotFound("location", locationId);
-  auto r =
+  auto links =
       t.query(linksOf(Index::gsi1, "LOCATION#" + std::string(locationId) + "#OFFERS", page, ""));
-  std::vector<Key> keys;
-  for (const auto& link : r.items) keys.push_back(offerKey(text(link, "offerId")));
-  std::map<std::string, Offer> found;
-  for (const auto& item : t.batchGet(keys)) {
-    auto o = domain::offerFromJson(item);
-    found.emplace(o.id, std::move(o));
-  }
-  Page<Offer> out;
-  for (const auto& link : r.items) {
-    if (auto it = found.find(text(link, "offerId")); it != found.end()) {
-      out.items.push_back(it->second);
-    }
-  }
-  if (r.more && !r.items.empty()) out.last = text(r.items.back(), "offerId");
-  return out;
+  return farEnds<Offer>(t, links, "offerId", offerKey, domain::offerFromJson);
 }
 
 }  // namespace offers::store::dynamodb

@@ -86,16 +86,8 @@ std::optional<domain::Webhook> DynamoDbStore::getWebhook(std::string_view id) {
 }
 
 Page<domain::Webhook> DynamoDbStore::listWebhooks(const PageRequest& page) {
-  QuerySpec q;
-  q.index = Index::gsi2;
-  q.partition = "WEBHOOKS";
-  if (page.after) q.from = *page.after + " ";
-  q.limit = page.limit;
-  auto r = impl_->table.query(q);
-  Page<domain::Webhook> out;
-  for (const auto& item : r.items) out.items.push_back(domain::webhookFromJson(item));
-  if (r.more && !out.items.empty()) out.last = out.items.back().id;
-  return out;
+  return toPage<domain::Webhook>(impl_->table.query(listSpec(Index::gsi2, "WEBHOOKS", page)),
+                                 domain::webhookFromJson);
 }
 
 void DynamoDbStore::deleteWebhook(std::string_view id) {

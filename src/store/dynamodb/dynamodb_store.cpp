@@ -267,23 +267,6 @@ namespace {
 
 const Expression kCreate{"", "attribute_not_exists(PK)", {}, {}};
 
-template <class T>
-Page<T> toPage(const QueryResult& r, T (*decode)(const json::object&)) {
-  Page<T> out;
-  for (const auto& item : r.items) out.items.push_back(decode(item));
-  if (r.more && !out.items.empty()) out.last = out.items.back().id;
-  return out;
-}
-
-QuerySpec listSpec(Index index, std::string partition, const PageRequest& page) {
-  QuerySpec q;
-  q.index = index;
-  q.partition = std::move(partition);
-  if (page.after) q.from = *page.after + " ";
-  q.limit = page.limit;
-  return q;
-}
-
 // Patches change an entity's own fields only: counters move concurrently under links,
 // so the write names the fields it sets and removes, guarded by the version it read.
 template <class T, class Patch>

@@ -55,6 +55,24 @@ inline std::string after(std::string_view prefix, const std::string& id) {
   return std::string(prefix) + id + " ";
 }
 
+// A page of an index whose sort key is the entity id: items strictly after page.after.
+inline QuerySpec listSpec(Index index, std::string partition, const PageRequest& page) {
+  QuerySpec q;
+  q.index = index;
+  q.partition = std::move(partition);
+  if (page.after) q.from = *page.after + " ";
+  q.limit = page.limit;
+  return q;
+}
+
+template <class T>
+Page<T> toPage(const QueryResult& r, T (*decode)(const json::object&)) {
+  Page<T> out;
+  for (const auto& item : r.items) out.items.push_back(decode(item));
+  if (r.more && !out.items.empty()) out.last = out.items.back().id;
+  return out;
+}
+
 enum class Applied { now, before, missing };
 
 class DynamoDbStore::Impl {

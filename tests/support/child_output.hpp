@@ -1,0 +1,52 @@
+// A child process's stdout (and stderr, when the child merges them), read on a thread of
+// its own: all of it is kept for error messages, and the first line that announces a
+// port (as the parser recognises it) wakes whoever waits for it. ServerProcess and
+// DynaliteProcess both start a child that says which port it listens on this way.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+namespace offers::testing {
+
+class ChildOutput {
+ public:
+  // The port a line announces, or 0 when it announces none.
+  using PortParser = unsigned short (*)(std::string_view line);
+
+  explicit ChildOutput(PortParser parser) : parser_(parser) {}
+  ~ChildOutput() { join(); }
+  ChildOutput(const ChildOutput&) = delete;
+  ChildOutput& operator=(const ChildOutput&) = delete;
+
+  // Forgets what an earlier child said and reads `fd` (closing it at end of file).
+  void start(int fd);
+  // Returns once the reader has seen end of file (the child's write end is closed).
+  void join();
+
+  struct Announcement {
+    unsigned short port = 0;  // 0 when none came
+    bool closed = false;      // end of file came first: the child exited
+  };
+  // Waits up to `timeout` for the port line or for end of file.
+  Announcement waitForPort(std::chrono::milliseconds timeout);
+
+  std::string text() const;
+
+ private:
+  void read(int fd);
+
+  PortParser parser_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::string text_;
+  bool closed_ = false;
+  unsigned short port_ = 0;
+  std::thread reader_;
+};
+
+}  // namespace offers::testing
