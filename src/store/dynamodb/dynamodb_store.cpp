@@ -170,43 +170,79 @@ std::uint64_t DynamoDbStore::Impl::visibleSeq() {
   return horizon;
 }
 
-std::uint64_t DynamoDbStore::Impl::appendEvent(std::string_view type, json::object data,
-                                               std::optional<std::string> id) {
+std::uint64_t DynamoDbStore::Impl::reserveSeq() {
+  // Time-ordered across processes, strictly increasing within this one.
+  std::lock_guard lock(seqMutex_);
+  const auto seq = std::max(lastSeq_ + 1, (std::uint64_t(domain::nowMillis()) << 20) | seqSalt_);
+  lastSeq_ = seq;
+  inFlight_.insert(seq);
+  return seq;
+}
+
+void DynamoDbStore::Impl::releaseSeq(std::uint64_t seq) {
+  std::lock_guard lock(seqMutex_);
+  inFlight_.erase(inFlight_.find(seq));
+}
+
+bool DynamoDbStore::Impl::putEvent(const domain::Event& event) {
+  auto item = domain::toJson(event);
+  const auto key = eventKey(event.seq);
+  item["PK"] = key.pk;
+  item["SK"] = key.sk;
+  item["seq"] = event.seq;
+  // In the fan-out queue until the dispatcher has turned it into deliveries.
+  item["GSI3PK"] = "FANOUT#" + std::to_string(event.seq % kShards);
+  item["GSI3SK"] = key.sk;
+  return table.put(item, {"", "attribute_not_exists(PK)", {}, {}});
+}
+
+namespace {
+
+domain::Event newEvent(std::string_view type, json::object data, std::optional<std::string> id) {
   domain::Event event;
   event.id = id ? *id : domain::newId();
   event.type = std::string(type);
   event.created = domain::nowMillis();
   event.data = std::move(data);
+  return event;
+}
+
+}  // namespace
+
+std::uint64_t DynamoDbStore::Impl::appendEvent(std::string_view type, json::object data,
+                                               std::optional<std::string> id) {
+  auto event = newEvent(type, std::move(data), std::move(id));
   for (int round = 0; round < 16; ++round) {
-    std::uint64_t seq;
-    {
-      // Time-ordered across processes, strictly increasing within this one.
-      std::lock_guard lock(seqMutex_);
-      seq = std::max(lastSeq_ + 1, (std::uint64_t(domain::nowMillis()) << 20) | seqSalt_);
-      lastSeq_ = seq;
-      inFlight_.insert(seq);
-    }
+    event.seq = reserveSeq();
     struct Release {
       Impl& impl;
       std::uint64_t seq;
-      ~Release() {
-        std::lock_guard lock(impl.seqMutex_);
-        impl.inFlight_.erase(impl.inFlight_.find(seq));
-      }
-    } release{*this, seq};
-    event.seq = seq;
-    auto item = domain::toJson(event);
-    const auto key = eventKey(seq);
-    item["PK"] = key.pk;
-    item["SK"] = key.sk;
-    item["seq"] = seq;
-    // In the fan-out queue until the dispatcher has turned it into deliveries.
-    item["GSI3PK"] = "FANOUT#" + std::to_string(seq % kShards);
-    item["GSI3SK"] = key.sk;
-    if (table.put(item, {"", "attribute_not_exists(PK)", {}, {}})) return seq;
+      ~Release() { impl.releaseSeq(seq); }
+    } release{*this, event.seq};
+    if (putEvent(event)) return event.seq;
     // Another process took the same number in the same millisecond: take the next.
   }
   throw Error(ErrorCode::unavailable, "the store is unavailable", "no free event sequence");
+}
+
+void DynamoDbStore::Impl::appendEvents(std::string_view type, std::vector<json::object> data) {
+  // Numbers taken in order before the writes go out in parallel: the feed keeps the
+  // order of the batch.
+  std::vector<domain::Event> events;
+  for (auto& d : data) {
+    events.push_back(newEvent(type, std::move(d), std::nullopt));
+    events.back().seq = reserveSeq();
+  }
+  struct ReleaseAll {
+    Impl& impl;
+    const std::vector<domain::Event>& events;
+    ~ReleaseAll() {
+      for (const auto& e : events) impl.releaseSeq(e.seq);
+    }
+  } release{*this, events};
+  parallel(events.size(), [&](std::size_t i) {
+    if (!putEvent(events[i])) appendEvent(type, events[i].data, events[i].id);
+  });
 }
 
 domain::Millis DynamoDbStore::Impl::leaseUntil() const {
@@ -465,10 +501,12 @@ void DynamoDbStore::createLocations(const std::vector<Location>& locations) {
                                          locations[firstTaken].id + " already exists");
   }
   std::vector<json::object> items;
+  std::vector<json::object> created;  // the events' data
   for (const auto& l : locations) {
     Location stored = l;
     stored.offersTotal = 0;
     items.push_back(locationItem(stored));
+    created.push_back(domain::toJson(stored));
   }
   // A batch is written 25 items per request, several requests at once.
   const std::size_t chunks = (items.size() + 24) / 25;
@@ -477,11 +515,7 @@ void DynamoDbStore::createLocations(const std::vector<Location>& locations) {
                                    items.begin() + long(std::min(items.size(), c * 25 + 25)));
     impl_->table.batchPut(part);
   });
-  impl_->parallel(locations.size(), [&](std::size_t i) {
-    Location stored = locations[i];
-    stored.offersTotal = 0;
-    impl_->appendEvent("location.created", domain::toJson(stored));
-  });
+  impl_->appendEvents("location.created", std::move(created));
 }
 
 std::optional<Location> DynamoDbStore::getLocation(std::string_view id) {

@@ -98,6 +98,8 @@ class DynamoDbStore::Impl {
   // Writes one event with a fresh sequence number; returns the seq.
   std::uint64_t appendEvent(std::string_view type, json::object data,
                             std::optional<std::string> id = std::nullopt);
+  // One event per element of `data`, numbered in that order, written in parallel.
+  void appendEvents(std::string_view type, std::vector<json::object> data);
   // The highest seq a reader may see now (see Options::eventLag).
   std::uint64_t visibleSeq();
 
@@ -125,6 +127,10 @@ class DynamoDbStore::Impl {
   void parallel(std::size_t n, const std::function<void(std::size_t)>& fn);
 
  private:
+  std::uint64_t reserveSeq();  // the next sequence number, held in flight
+  void releaseSeq(std::uint64_t seq);
+  bool putEvent(const domain::Event& event);  // false: the number was taken
+
   std::mutex seqMutex_;
   std::uint64_t lastSeq_ = 0;
   std::uint64_t seqSalt_ = 0;
