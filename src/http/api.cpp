@@ -18,6 +18,16 @@ Response created(const boost::json::object& entity, std::string location) {
   return r;
 }
 
+Target parseTarget(std::string_view target) {
+  auto url = boost::urls::parse_origin_form(target);
+  if (!url) domain::throwInvalid("target: not a valid request path");
+  Target out;
+  out.path = std::string(url->path());
+  for (auto s : url->segments()) out.segments.push_back(s);
+  for (auto p : url->params()) out.query.emplace_back(p.key, p.value);
+  return out;
+}
+
 Api::Api(domain::Service& service) {
   router_.add(Method::get, "/healthz", [](const Call&) {
     return Response::json(200, {{"status", "ok"}});
@@ -33,18 +43,12 @@ Api::Api(domain::Service& service) {
 Api::Outcome Api::handle(const Request& request) const {
   Outcome out;
   try {
-    auto url = boost::urls::parse_origin_form(request.target);
-    if (!url) domain::throwInvalid("target: not a valid request path");
-    std::vector<std::string> segments;
-    for (auto s : url->segments()) segments.push_back(s);
-    QueryParams query;
-    for (auto p : url->params()) query.emplace_back(p.key, p.value);
-
-    auto match = router_.match(request.method, segments);
+    const Target target = parseTarget(request.target);
+    auto match = router_.match(request.method, target.segments);
     if (!match.handler) {
       if (match.allowed.empty()) {
         out.response = errorResponse(domain::ErrorCode::not_found,
-                                     "no such resource: " + std::string(url->path()));
+                                     "no such resource: " + target.path);
         return out;
       }
       std::string allow;
@@ -59,7 +63,7 @@ Api::Outcome Api::handle(const Request& request) const {
       return out;
     }
     out.route = match.pattern;
-    out.response = (*match.handler)(Call{request, match.params, query});
+    out.response = (*match.handler)(Call{request, match.params, target.query});
   } catch (const domain::Error& e) {
     if (!e.detail().empty()) {
       log::warn("request failed", {{"code", domain::codeName(e.code())},

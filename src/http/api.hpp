@@ -25,6 +25,16 @@ class Api {
   Router router_;
 };
 
+// The request target (origin form) split for routing: decoded path segments and decoded
+// query parameters in order. Throws Error(invalid_request) for a target that is not a
+// valid origin-form path.
+struct Target {
+  std::string path;
+  std::vector<std::string> segments;
+  QueryParams query;
+};
+Target parseTarget(std::string_view target);
+
 // Route registration, one function per resource (handlers_*.cpp).
 void addBrandRoutes(Router& router, domain::Service& service);
 void addOfferRoutes(Router& router, domain::Service& service);
