@@ -103,6 +103,10 @@ const Setting kSettings[] = {
      [](Config& c, const std::string& n, const std::string& v) {
        c.webhooks.retryBase = millis(n, v);
      }},
+    {"--allow-private-webhooks", "OFFERS_ALLOW_PRIVATE_WEBHOOKS", kServe, false,
+     [](Config& c, const std::string& n, const std::string& v) {
+       c.webhooks.sender.allowPrivateTargets = parseBool(n, v);
+     }},
     {"--webhook-timeout-ms", "OFFERS_WEBHOOK_TIMEOUT_MS", kServe, true,
      [](Config& c, const std::string& n, const std::string& v) {
        c.webhooks.sender.timeout = millis(n, v);
@@ -148,6 +152,49 @@ const Setting kSettings[] = {
      [](Config& c, const std::string& n, const std::string& v) {
        c.dynamodb.eventLag = millis(n, v);
      }},
+    {"--api-keys-file", "OFFERS_API_KEYS_FILE", kServe, true,
+     [](Config& c, const std::string& n, const std::string& v) {
+       if (v.empty()) bad(n + ": must not be empty");
+       c.apiKeysFile = v;
+     }},
+    {"--allow-unauthenticated", "OFFERS_ALLOW_UNAUTHENTICATED", kServe, false,
+     [](Config& c, const std::string& n, const std::string& v) {
+       c.allowUnauthenticated = parseBool(n, v);
+     }},
+    {"--rate-limit", "OFFERS_RATE_LIMIT", kServe, true,
+     [](Config& c, const std::string& n, const std::string& v) {
+       const std::string number = v.ends_with("/s") ? v.substr(0, v.size() - 2) : v;
+       c.rateLimit.rate = double(parseNumber(n, number, 1000000));
+     }},
+    {"--burst", "OFFERS_BURST", kServe, true,
+     [](Config& c, const std::string& n, const std::string& v) {
+       c.rateLimit.burst = double(parseNumber(n, v, 1000000));
+       if (c.rateLimit.burst == 0) bad(n + ": at least 1");
+     }},
+    {"--header-timeout-ms", "OFFERS_HEADER_TIMEOUT_MS", kServe, true,
+     [](Config& c, const std::string& n, const std::string& v) {
+       c.server.headerTimeout = millis(n, v);
+       if (c.server.headerTimeout.count() == 0) bad(n + ": at least 1");
+     }},
+    {"--idle-timeout-ms", "OFFERS_IDLE_TIMEOUT_MS", kServe, true,
+     [](Config& c, const std::string& n, const std::string& v) {
+       c.server.idleTimeout = millis(n, v);
+       if (c.server.idleTimeout.count() == 0) bad(n + ": at least 1");
+     }},
+    {"--max-connections", "OFFERS_MAX_CONNECTIONS", kServe, true,
+     [](Config& c, const std::string& n, const std::string& v) {
+       c.server.maxConnections = parseNumber(n, v, 1000000);
+       if (c.server.maxConnections == 0) bad(n + ": at least 1");
+     }},
+    {"--max-header-bytes", "OFFERS_MAX_HEADER_BYTES", kServe, true,
+     [](Config& c, const std::string& n, const std::string& v) {
+       c.server.headerLimit = parseNumber(n, v, 1024 * 1024);
+       if (c.server.headerLimit < 1024) bad(n + ": at least 1024");
+     }},
+    {"--max-body-bytes", "OFFERS_MAX_BODY_BYTES", kServe, true,
+     [](Config& c, const std::string& n, const std::string& v) {
+       c.server.bodyLimit = parseNumber(n, v, 1024ul * 1024 * 1024);
+     }},
     {"--file", "OFFERS_SEED_FILE", kSeed, true,
      [](Config& c, const std::string&, const std::string& v) { c.seedFile = v; }},
     {"--server", "OFFERS_SERVER", kLinkBrand, true,
@@ -159,6 +206,10 @@ const Setting kSettings[] = {
 };
 
 }  // namespace
+
+bool isLoopback(const std::string& host) {
+  return host == "::1" || host.rfind("127.", 0) == 0 || host == "localhost";
+}
 
 std::string usage() {
   return R"(offers-api: card-linked offers service
@@ -194,12 +245,30 @@ Options (each also read from the environment variable in brackets; a flag wins):
   --dynamodb-event-lag-ms N  the event feed holds back events younger than this, so a
                    late commit of another process is not skipped; 0 for a single process
                    [OFFERS_DYNAMODB_EVENT_LAG_MS] (default 1000)
+  --api-keys-file FILE  API keys, one `key` or `name:key` per line; re-read on SIGHUP
+                   [OFFERS_API_KEYS_FILE]. More keys, comma-separated, in OFFERS_API_KEYS;
+                   OFFERS_METRICS_KEY alone opens /metrics. No keys: authentication is off
+  --allow-unauthenticated  allow a --host beyond loopback without API keys
+                   [OFFERS_ALLOW_UNAUTHENTICATED]
+  --rate-limit N[/s]  requests per second per API key (per client address without
+                   keys); 0 for none [OFFERS_RATE_LIMIT] (default 0)
+  --burst M        requests a client may make at once [OFFERS_BURST] (default: the rate)
+  --header-timeout-ms N  a request's header, then its body, must arrive within this
+                   [OFFERS_HEADER_TIMEOUT_MS] (default 10000)
+  --idle-timeout-ms N    close a connection idle this long [OFFERS_IDLE_TIMEOUT_MS]
+                   (default 60000)
+  --max-connections N    answer 503 beyond this many open connections
+                   [OFFERS_MAX_CONNECTIONS] (default 1024)
+  --max-header-bytes N   431 beyond this [OFFERS_MAX_HEADER_BYTES] (default 16384)
+  --max-body-bytes N     413 beyond this [OFFERS_MAX_BODY_BYTES] (default 1048576)
   --job-workers N  background workers for bulk jobs [OFFERS_JOB_WORKERS] (default 1)
   --job-page-size N  locations per atomic job step [OFFERS_JOB_PAGE_SIZE] (default 1000)
   --webhook-max-attempts N   attempts per delivery [OFFERS_WEBHOOK_MAX_ATTEMPTS] (default 8)
   --webhook-retry-base-ms N  delay before the 2nd attempt, doubling after
                    [OFFERS_WEBHOOK_RETRY_BASE_MS] (default 1000)
   --webhook-timeout-ms N     per-delivery timeout [OFFERS_WEBHOOK_TIMEOUT_MS] (default 5000)
+  --allow-private-webhooks   let webhooks target loopback, link-local and private
+                   addresses, refused by default [OFFERS_ALLOW_PRIVATE_WEBHOOKS]
   --file FILE      seed: a JSON file of brands, offers and locations instead of the
                    built-in sample data [OFFERS_SEED_FILE]
   --server URL     link-brand: the offers-api to talk to [OFFERS_SERVER]

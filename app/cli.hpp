@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "http/rate_limit.hpp"
 #include "http/server.hpp"
 #include "jobs/runner.hpp"
 #include "notify/dispatcher.hpp"
@@ -25,6 +26,10 @@ struct Config {
   bool seed = false;                    // serve: insert the sample data where absent
   bool syncWrites = false;              // fsync the write-ahead log on every write
   std::optional<std::string> seedFile;  // instead of the compiled-in sample data
+  // Access: API keys from this file (reloaded on SIGHUP) and from OFFERS_API_KEYS.
+  std::optional<std::string> apiKeysFile;
+  bool allowUnauthenticated = false;  // listen beyond loopback without API keys
+  http::RateLimitOptions rateLimit;
   jobs::RunnerOptions jobs;
   notify::DispatcherOptions webhooks;
   // link-brand
@@ -37,5 +42,8 @@ struct Config {
 Config parseCommandLine(const std::vector<std::string>& args);
 
 std::string usage();
+
+// 127.0.0.0/8 or ::1: only this machine can connect.
+bool isLoopback(const std::string& host);
 
 }  // namespace offers::app

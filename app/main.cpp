@@ -1,4 +1,5 @@
 // offers-api: the command-line front end over the core library.
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -12,8 +13,11 @@
 #include "http/server.hpp"
 #include "jobs/runner.hpp"
 #include "link_brand.hpp"
+#include "notify/address_policy.hpp"
 #include "notify/dispatcher.hpp"
+#include "metrics/metrics.hpp"
 #include "store/dynamodb/dynamodb_store.hpp"
+#include "store/observed_store.hpp"
 #include "store/rocksdb/rocksdb_store.hpp"
 
 namespace {
@@ -41,9 +45,78 @@ std::unique_ptr<store::Store> openStore(const app::Config& config) {
       store::rocksdb::Options{config.dataDir, config.syncWrites});
 }
 
+// The API keys of the file and of OFFERS_API_KEYS together. Throws std::invalid_argument
+// naming the file and line (never a key).
+std::vector<http::ApiKey> loadApiKeys(const app::Config& config) {
+  std::vector<http::ApiKey> keys;
+  if (const char* env = std::getenv("OFFERS_API_KEYS")) {
+    try {
+      keys = http::parseApiKeys(env, ',');
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("OFFERS_API_KEYS: ") + e.what());
+    }
+  }
+  if (config.apiKeysFile) {
+    std::ifstream in(*config.apiKeysFile);
+    if (!in) throw std::invalid_argument("--api-keys-file: cannot read " + *config.apiKeysFile);
+    std::stringstream text;
+    text << in.rdbuf();
+    try {
+      const auto fromFile = http::parseApiKeys(text.str(), '\n');
+      for (const auto& k : fromFile) {
+        for (const auto& other : keys) {
+          if (other.name == k.name || other.key == k.key) {
+            throw std::invalid_argument("the key named '" + k.name +
+                                        "' is also in OFFERS_API_KEYS, by name or by key");
+          }
+        }
+      }
+      keys.insert(keys.end(), fromFile.begin(), fromFile.end());
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("--api-keys-file " + *config.apiKeysFile + ": " + e.what());
+    }
+  }
+  return keys;
+}
+
+void configureAccess(const app::Config& config, http::Authenticator& auth) {
+  auth.setKeys(loadApiKeys(config));
+  if (const char* key = std::getenv("OFFERS_METRICS_KEY"); key && *key) {
+    try {
+      auth.setMetricsKey(http::parseApiKeys(std::string("metrics:") + key, '\n').at(0).key);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("OFFERS_METRICS_KEY: ") +
+                                  (std::strchr(e.what(), ':') + 2));
+    }
+  }
+  if (!auth.enabled()) {
+    if (!app::isLoopback(config.server.host) && !config.allowUnauthenticated) {
+      throw std::invalid_argument("refusing to listen on " + config.server.host +
+                                  " without API keys (--allow-unauthenticated to do so anyway)");
+    }
+    http::log::warn("authentication is off: no API keys configured, every client that can "
+                    "connect may read and change everything",
+                    {{"host", config.server.host}});
+  }
+}
+
 int serve(app::Config config) {
+  http::Authenticator auth;
+  configureAccess(config, auth);
+  config.server.onReload = [&config, &auth] {
+    try {
+      auth.setKeys(loadApiKeys(config));
+      http::log::info("api keys reloaded", {{"keys", auth.keyCount()}});
+    } catch (const std::exception& e) {
+      http::log::error("api keys reload failed",
+                       {{"detail", e.what()}, {"keys", auth.keyCount()}});
+    }
+  };
+  http::RateLimiter limiter(config.rateLimit);
   const auto opened = openStore(config);
-  auto& store = *opened;
+  // Every store operation is timed and its failures counted (/metrics).
+  store::ObservedStore store(*opened, config.store);
+  metrics::registry().buildInfo.with({OFFERS_VERSION, config.store}).set(1);
   if (config.store == "dynamodb" && config.server.threads == 0) {
     // Handlers wait on DynamoDB's round trips: many more threads than cores keep the
     // cores busy (see docs/architecture.md).
@@ -51,10 +124,15 @@ int serve(app::Config config) {
   }
   if (config.seed) runSeed(store, config);
   domain::Service service(store);
+  // Webhook targets must be public unless --allow-private-webhooks: checked here at
+  // registration, and by the dispatcher's sender at every connection (config.webhooks).
+  if (!config.webhooks.sender.allowPrivateTargets) {
+    service.checkWebhookHosts(notify::checkWebhookHost);
+  }
   jobs::JobRunner runner(store, config.jobs);
   service.onJobCreated([&runner] { runner.wake(); });
   notify::WebhookDispatcher dispatcher(store, config.webhooks);
-  http::Api api(service);
+  http::Api api(service, http::Access{&auth, &limiter});
   http::Server server(config.server, api);
   runner.start();
   dispatcher.start();
@@ -102,6 +180,10 @@ int main(int argc, char** argv) {
   } catch (const domain::Error& e) {
     std::cerr << "offers-api: " << e.what() << "\n";
     return 1;
+  } catch (const std::invalid_argument& e) {
+    // Configuration found wrong only once read (a key file, a seed file): as a bad flag.
+    std::cerr << "offers-api: " << e.what() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "offers-api: " << e.what() << "\n";
     return 1;

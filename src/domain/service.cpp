@@ -219,6 +219,7 @@ Webhook Service::createWebhook(std::string url, std::vector<std::string> events,
     }
     secret = std::move(s);
   }
+  if (webhookHostCheck_) webhookHostCheck_(parsed->host_address());
   Webhook w{newId(), std::move(url), std::move(events), std::move(*secret), nowMillis()};
   store_.createWebhook(w);
   return w;

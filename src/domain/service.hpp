@@ -24,8 +24,18 @@ class Service {
  public:
   explicit Service(store::Store& store) : store_(store) {}
 
+  // Throws Error(unavailable) unless the store answers (GET /readyz).
+  void checkReady() { store_.ping(); }
+
   // Called after a job is persisted, to wake the workers (set by whoever runs them).
   void onJobCreated(std::function<void()> callback) { jobCreated_ = std::move(callback); }
+
+  // Vets the host of a new webhook's URL (decoded; IPv6 without brackets) once the rest of
+  // the request is valid; throws Error to refuse it. main.cpp sets notify::checkWebhookHost
+  // unless --allow-private-webhooks; unset, every host is accepted. Injected rather than
+  // called because it resolves names, and the domain does no I/O.
+  using WebhookHostCheck = std::function<void(std::string_view host)>;
+  void checkWebhookHosts(WebhookHostCheck check) { webhookHostCheck_ = std::move(check); }
 
   // `draft.id` empty: the server picks one. Counters and timestamps in drafts are ignored.
   Brand createBrand(Brand draft);
@@ -65,7 +75,8 @@ class Service {
   Page<Event> listEvents(const std::optional<std::string>& after, std::size_t limit);
 
   // Webhooks. createWebhook generates a secret when none is given; the returned webhook
-  // carries it (the only time it is shown).
+  // carries it (the only time it is shown). A valid request's host is then vetted by the
+  // check set with checkWebhookHosts, if any.
   Webhook createWebhook(std::string url, std::vector<std::string> events,
                         std::optional<std::string> secret);
   Webhook getWebhook(std::string_view id);
@@ -76,6 +87,7 @@ class Service {
  private:
   store::Store& store_;
   std::function<void()> jobCreated_;
+  WebhookHostCheck webhookHostCheck_;
 };
 
 }  // namespace offers::domain

@@ -5,6 +5,7 @@
 #include "domain/validation.hpp"
 #include "http/error_mapping.hpp"
 #include "http/log.hpp"
+#include "metrics/metrics.hpp"
 
 namespace offers::http {
 
@@ -28,9 +29,45 @@ Target parseTarget(std::string_view target) {
   return out;
 }
 
-Api::Api(domain::Service& service) {
+namespace {
+
+constexpr std::string_view kRealm = "Bearer realm=\"offers-api\"";
+
+Response unauthorized(AuthResult::Status status) {
+  metrics::registry().httpUnauthorized.with({}).add();
+  if (status == AuthResult::Status::missing) {
+    auto r = errorResponse(domain::ErrorCode::unauthorized,
+                           "missing API key: send Authorization: Bearer <key>");
+    r.headers.emplace_back("WWW-Authenticate", std::string(kRealm));
+    return r;
+  }
+  auto r = errorResponse(domain::ErrorCode::unauthorized, "invalid API key");
+  r.headers.emplace_back("WWW-Authenticate", std::string(kRealm) + ", error=\"invalid_token\"");
+  return r;
+}
+
+std::string formatRate(double rate) {
+  std::string s = std::to_string(rate);
+  s.erase(s.find_last_not_of('0') + 1);
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+Api::Api(domain::Service& service, Access access) : access_(access) {
   router_.add(Method::get, "/healthz", [](const Call&) {
     return Response::json(200, {{"status", "ok"}});
+  });
+  router_.add(Method::get, "/readyz", [&service](const Call&) {
+    service.checkReady();
+    return Response::json(200, {{"status", "ready"}});
+  });
+  router_.add(Method::get, "/metrics", [](const Call&) {
+    Response r;
+    r.body = metrics::registry().render();
+    r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    return r;
   });
   addBrandRoutes(router_, service);
   addOfferRoutes(router_, service);
@@ -40,9 +77,50 @@ Api::Api(domain::Service& service) {
   addWebhookRoutes(router_, service);
 }
 
+std::optional<Response> Api::admit(const Request& request, std::string_view path,
+                                  Outcome& out) const {
+  if (path == "/healthz" || path == "/readyz") return std::nullopt;
+  if (path == "/metrics") {
+    if (!access_.auth || !access_.auth->protectsMetrics()) return std::nullopt;
+    const auto verdict = access_.auth->checkMetrics(request.authorization);
+    if (verdict.status != AuthResult::Status::ok) return unauthorized(verdict.status);
+    out.keyName = verdict.name;
+    return std::nullopt;  // scrapes are not rate limited
+  }
+  if (access_.auth && access_.auth->enabled()) {
+    const auto verdict = access_.auth->check(request.authorization);
+    if (verdict.status != AuthResult::Status::ok) return unauthorized(verdict.status);
+    out.keyName = verdict.name;
+  }
+  if (access_.limiter && access_.limiter->enabled()) {
+    const std::string_view client = out.keyName.empty() ? request.remote : out.keyName;
+    if (const auto wait = access_.limiter->acquire(client)) {
+      metrics::registry().httpRateLimited.with({}).add();
+      auto r = errorResponse(domain::ErrorCode::rate_limited,
+                             "rate limit of " + formatRate(access_.limiter->options().rate) +
+                                 " requests/s exceeded; retry after " + std::to_string(wait) +
+                                 " s");
+      r.headers.emplace_back("Retry-After", std::to_string(wait));
+      return r;
+    }
+  }
+  return std::nullopt;
+}
+
 Api::Outcome Api::handle(const Request& request) const {
   Outcome out;
   try {
+    const std::string_view rawPath =
+        std::string_view(request.target).substr(0, request.target.find('?'));
+    if (auto refused = admit(request, rawPath, out)) {
+      out.response = std::move(*refused);
+      // Still labelled with the route it was meant for, in the log and the metrics.
+      try {
+        out.route = router_.match(request.method, parseTarget(request.target).segments).pattern;
+      } catch (const domain::Error&) {
+      }
+      return out;
+    }
     const Target target = parseTarget(request.target);
     auto match = router_.match(request.method, target.segments);
     if (!match.handler) {

@@ -6,23 +6,40 @@
 #include <string>
 
 #include "domain/service.hpp"
+#include "http/auth.hpp"
 #include "http/message.hpp"
+#include "http/rate_limit.hpp"
 #include "http/router.hpp"
 
 namespace offers::http {
 
+// Who may call, and how often. Both optional: without an authenticator (or with one that
+// has no keys) every request passes; without a limiter none is throttled. /healthz and
+// /readyz are always open and never throttled; /metrics needs the metrics key (or, when
+// there is none, any API key) and is not throttled either.
+struct Access {
+  const Authenticator* auth = nullptr;
+  RateLimiter* limiter = nullptr;
+};
+
 class Api {
  public:
-  explicit Api(domain::Service& service);
+  explicit Api(domain::Service& service, Access access = {});
 
   struct Outcome {
     Response response;
     const std::string* route = nullptr;  // the matched template, or null
+    std::string keyName;                 // the caller's API key name, when one was checked
   };
   Outcome handle(const Request& request) const;
 
  private:
+  // A 401 or 429 response when the request may not go ahead; sets out.keyName.
+  std::optional<Response> admit(const Request& request, std::string_view path,
+                                Outcome& out) const;
+
   Router router_;
+  Access access_;
 };
 
 // The request target (origin form) split for routing: decoded path segments and decoded

@@ -1,13 +1,27 @@
 // Handlers of /v1/jobs: start, follow, list and cancel bulk jobs.
 #include "http/api.hpp"
 #include "http/codec.hpp"
+#include "http/log.hpp"
 
 namespace offers::http {
+namespace {
+
+// The job's state changes made by a request (the workers log the rest).
+void logJob(const domain::Job& job) {
+  log::info("job", {{"jobId", job.id},
+                    {"status", domain::toString(job.status)},
+                    {"type", domain::toString(job.type)},
+                    {"offerId", job.offerId},
+                    {"cancelRequested", job.cancelRequested}});
+}
+
+}  // namespace
 
 void addJobRoutes(Router& router, domain::Service& service) {
   router.add(Method::post, "/v1/jobs", [&service](const Call& c) {
     const auto request = decodeJobCreate(c.request.body);
     auto job = service.createJob(request.type, request.offerId);
+    logJob(job);
     auto r = Response::json(202, domain::toJson(job));
     r.headers.emplace_back("Location", "/v1/jobs/" + job.id);
     return r;
@@ -20,7 +34,9 @@ void addJobRoutes(Router& router, domain::Service& service) {
     return Response::json(200, domain::toJson(service.getJob(pathId(c, "jobId"))));
   });
   router.add(Method::post, "/v1/jobs/{jobId}/cancel", [&service](const Call& c) {
-    return Response::json(200, domain::toJson(service.cancelJob(pathId(c, "jobId"))));
+    const auto job = service.cancelJob(pathId(c, "jobId"));
+    logJob(job);
+    return Response::json(200, domain::toJson(job));
   });
 }
 

@@ -8,7 +8,12 @@
 
 namespace offers::http::log {
 
-void write(std::string_view level, std::string_view msg, boost::json::object fields = {});
+// `flush` false leaves the line in stdout's buffer for the next flush() (request lines:
+// one write per request would cost a system call each); every other line is flushed at
+// once.
+void write(std::string_view level, std::string_view msg, boost::json::object fields = {},
+           bool flush = true);
+void flush();
 inline void info(std::string_view msg, boost::json::object fields = {}) {
   write("info", msg, std::move(fields));
 }

@@ -18,6 +18,8 @@ struct Request {
   Method method = Method::get;
   std::string target;  // origin form: path and query, as received
   std::string body;
+  std::string authorization;  // the Authorization header, empty when absent
+  std::string remote;         // the client's address, for per-client limits and logs
 };
 
 struct Response {

@@ -10,10 +10,14 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <cmath>
+#include <random>
 #include <thread>
+#include <unordered_map>
 
 #include "http/error_mapping.hpp"
 #include "http/log.hpp"
+#include "metrics/metrics.hpp"
 
 namespace offers::http {
 
@@ -21,6 +25,71 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+// A client's X-Request-Id is kept when it is short and plain enough to log and echo
+// safely; anything else is replaced.
+bool acceptableRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '~' || c == ':' || c == '/' || c == '+' ||
+                    c == '=' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string newRequestId() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string id(32, '0');
+  for (int half = 0; half < 2; ++half) {
+    std::uint64_t bits = rng();
+    for (int i = 0; i < 16; ++i, bits >>= 4) id[half * 16 + i] = hex[bits & 15];
+  }
+  return id;
+}
+
+// The request metrics of one (route, method, status), looked up once per thread: the
+// registry's lookup takes a lock and builds its key, too slow for every request.
+struct RequestSeries {
+  metrics::Counter* requests;
+  metrics::Histogram* duration;
+};
+
+const RequestSeries& requestSeries(const std::string* route, beast::http::verb method,
+                                   unsigned status) {
+  struct Key {
+    const std::string* route;
+    int method;
+    unsigned status;
+    bool operator==(const Key&) const = default;
+  };
+  struct Hash {
+    std::size_t operator()(const Key& k) const {
+      return std::hash<const void*>{}(k.route) ^ (std::size_t(k.method) << 10) ^ k.status;
+    }
+  };
+  thread_local std::unordered_map<Key, RequestSeries, Hash> cache;
+  const Key key{route, int(method), status};
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    static const std::string unmatched = "unmatched";
+    const std::string& label = route ? *route : unmatched;
+    auto& registry = metrics::registry();
+    it = cache
+             .emplace(key, RequestSeries{&registry.httpRequests.with(
+                                             {beast::http::to_string(method), label,
+                                              std::to_string(status)}),
+                                         &registry.httpDuration.with({label})})
+             .first;
+  }
+  return it->second;
+}
+
+}  // namespace
 
 class Server::Impl {
  public:
@@ -43,14 +112,10 @@ class Server::Impl {
   void run() {
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
     for (auto& c : contexts_) guards.push_back(asio::make_work_guard(*c));
-    asio::signal_set signals(*contexts_[0], SIGINT, SIGTERM);
-    signals.async_wait([this](const boost::system::error_code& ec, int sig) {
-      if (!ec) {
-        log::info("stopping", {{"signal", sig}});
-        beginStop();
-      }
-    });
+    asio::signal_set signals(*contexts_[0], SIGINT, SIGTERM, SIGHUP);
+    waitForSignal(signals);
     asio::co_spawn(*contexts_[0], acceptLoop(), asio::detached);
+    asio::co_spawn(*contexts_[0], flushLogs(), asio::detached);
     std::vector<std::thread> threads;
     for (std::size_t i = 1; i < contexts_.size(); ++i) {
       threads.emplace_back([this, i] { contexts_[i]->run(); });
@@ -64,6 +129,29 @@ class Server::Impl {
   }
 
  private:
+  void waitForSignal(asio::signal_set& signals) {
+    signals.async_wait([this, &signals](const boost::system::error_code& ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        if (options_.onReload) options_.onReload();
+        waitForSignal(signals);
+        return;
+      }
+      log::info("stopping", {{"signal", sig}});
+      beginStop();
+    });
+  }
+
+  // Request log lines are buffered; this writes them out at least every 200 ms.
+  asio::awaitable<void> flushLogs() {
+    asio::steady_timer timer(*contexts_[0]);
+    while (!stopping_) {
+      timer.expires_after(std::chrono::milliseconds(200));
+      co_await timer.async_wait(use_nothrow);
+      log::flush();
+    }
+  }
+
   // Close the door, then wait (on a timer, not a blocked thread) for the requests in
   // flight to be answered before stopping every context.
   void beginStop() {
@@ -81,6 +169,7 @@ class Server::Impl {
       timer.expires_after(std::chrono::milliseconds(5));
       co_await timer.async_wait(use_nothrow);
     }
+    log::flush();
     for (auto& c : contexts_) c->stop();
   }
 
@@ -98,6 +187,11 @@ class Server::Impl {
         continue;
       }
       auto executor = socket.get_executor();
+      if (connections_.load() >= options_.maxConnections) {
+        metrics::registry().httpConnectionsRejected.with({}).add();
+        asio::co_spawn(executor, refuseConnection(std::move(socket)), asio::detached);
+        continue;
+      }
       asio::co_spawn(executor, session(std::move(socket)), asio::detached);
     }
   }
@@ -114,16 +208,51 @@ class Server::Impl {
     co_await beast::http::async_write(stream, res, use_nothrow);
   }
 
+  // Over the connection limit: say so and close, rather than leave the client waiting
+  // in the backlog. The answer is written without reading the request.
+  asio::awaitable<void> refuseConnection(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    stream.expires_after(std::chrono::seconds(1));
+    auto r = errorResponse(domain::ErrorCode::unavailable,
+                           "too many connections: the server's connection limit of " +
+                               std::to_string(options_.maxConnections) + " is reached");
+    r.headers.emplace_back("Retry-After", "1");
+    co_await send(stream, r, false);
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
   asio::awaitable<void> session(tcp::socket socket) {
+    // Counted while the session lives, whichever way it ends.
+    struct Open {
+      Impl& server;
+      explicit Open(Impl& s) : server(s) {
+        ++server.connections_;
+        metrics::registry().httpConnections.with({}).add(1);
+      }
+      ~Open() {
+        --server.connections_;
+        metrics::registry().httpConnections.with({}).add(-1);
+      }
+    } open(*this);
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
+    const auto peer = socket.remote_endpoint(ignored);
+    const std::string remote = ignored ? std::string() : peer.address().to_string();
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     for (;;) {
       beast::http::request_parser<beast::http::string_body> parser;
       parser.header_limit(std::uint32_t(options_.headerLimit));
       parser.body_limit(options_.bodyLimit);
-      stream.expires_after(std::chrono::seconds(options_.idleTimeoutSeconds));
+      // Idle until the next request's first byte, then the header timeout runs.
+      if (buffer.size() == 0) {
+        stream.expires_after(options_.idleTimeout);
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_nothrow);
+        if (ec) break;
+        buffer.commit(n);
+      }
+      stream.expires_after(options_.headerTimeout);
       auto [ec, n] = co_await beast::http::async_read_header(stream, buffer, parser, use_nothrow);
       if (ec) {
         co_await rejectBadRequest(stream, ec);
@@ -139,18 +268,44 @@ class Server::Impl {
         beast::http::response<beast::http::empty_body> cont{beast::http::status::continue_, 11};
         co_await beast::http::async_write(stream, cont, use_nothrow);
       }
+      stream.expires_after(options_.headerTimeout);
       std::tie(ec, n) = co_await beast::http::async_read(stream, buffer, parser, use_nothrow);
       if (ec) {
         co_await rejectBadRequest(stream, ec);
         break;
       }
+      const auto started = std::chrono::steady_clock::now();
       ++inFlight_;
+      auto& inFlightGauge = metrics::registry().httpInFlight.with({});
+      inFlightGauge.add(1);
       auto message = parser.release();
-      Request request{message.method(), std::string(message.target()), std::move(message.body())};
+      const auto clientId = message["X-Request-Id"];
+      std::string requestId =
+          acceptableRequestId(clientId) ? std::string(clientId) : newRequestId();
+      Request request{message.method(), std::string(message.target()), std::move(message.body()),
+                      std::string(message[beast::http::field::authorization]), remote};
       auto outcome = api_.handle(request);
+      outcome.response.headers.emplace_back("X-Request-Id", requestId);
       const bool keepAlive = message.keep_alive() && !stopping_;
       co_await send(stream, outcome.response, keepAlive, message.version());
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      inFlightGauge.add(-1);
       --inFlight_;
+      const auto& series = requestSeries(outcome.route, request.method, outcome.response.status);
+      series.requests->add();
+      series.duration->observe(seconds);
+      if (options_.logRequests) {
+        boost::json::object line{{"method", beast::http::to_string(request.method)},
+                                 {"route", outcome.route ? std::string_view(*outcome.route)
+                                                         : std::string_view("unmatched")},
+                                 {"status", outcome.response.status},
+                                 {"durationMs", std::round(seconds * 1e6) / 1e3},
+                                 {"requestId", requestId},
+                                 {"remote", remote}};
+        if (!outcome.keyName.empty()) line.emplace("key", outcome.keyName);
+        log::write("info", "request", std::move(line), false);
+      }
       if (!keepAlive) break;
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -190,6 +345,7 @@ class Server::Impl {
   std::unique_ptr<tcp::acceptor> acceptor_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> inFlight_{0};
+  std::atomic<std::size_t> connections_{0};
 };
 
 Server::Server(ServerOptions options, const Api& api)

@@ -1,9 +1,13 @@
 // The Beast/Asio adapter: sockets in, Api::handle, sockets out. One io_context per
 // thread (no strands: a connection lives on one thread); a single acceptor hands new
-// connections round-robin to the contexts.
+// connections round-robin to the contexts. It also owns what belongs to the transport:
+// timeouts, the connection limit, X-Request-Id, the request log line and the request
+// metrics.
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -15,10 +19,19 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   unsigned short port = 8080;  // 0: an ephemeral port, see Server::port()
   unsigned threads = 0;        // 0: one per core
-  std::size_t bodyLimit = 1024 * 1024;
-  std::size_t headerLimit = 16 * 1024;
-  unsigned idleTimeoutSeconds = 60;   // a keep-alive connection silent this long is closed
+  std::size_t bodyLimit = 1024 * 1024;  // larger: 413
+  std::size_t headerLimit = 16 * 1024;  // larger: 431
+  // A connection with no request under way is closed after this long.
+  std::chrono::milliseconds idleTimeout{60000};
+  // Once a request's first byte is in, its header must be complete within this, and then
+  // its body within as long again; otherwise the connection is closed (slow clients).
+  std::chrono::milliseconds headerTimeout{10000};
+  // Connections beyond this many open ones are answered 503 and closed at once.
+  std::size_t maxConnections = 1024;
   unsigned drainTimeoutSeconds = 30;  // how long stop() waits for in-flight requests
+  bool logRequests = true;            // one JSON line per request on stdout
+  // Called on SIGHUP, on the server's first thread (reloading the API keys).
+  std::function<void()> onReload;
 };
 
 class Server {

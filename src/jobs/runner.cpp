@@ -5,6 +5,7 @@
 #include "domain/error.hpp"
 #include "domain/job.hpp"
 #include "http/log.hpp"
+#include "metrics/metrics.hpp"
 
 namespace offers::jobs {
 
@@ -92,6 +93,19 @@ void JobRunner::run(const std::string& jobId) {
   thread_local std::mt19937 rng{std::random_device{}()};
   int failures = 0;
   bool announcedStart = false;
+  std::int64_t linkedBefore = 0;
+  // offers_jobs_running counts this job from its first step until run() returns.
+  struct Running {
+    Running() { metrics::registry().jobsRunning.with({}).add(1); }
+    ~Running() { metrics::registry().jobsRunning.with({}).add(-1); }
+  };
+  std::optional<Running> running;
+  try {
+    // Where the job stands, so that a job resumed after a restart counts only the
+    // locations this process links.
+    if (const auto job = store_.getJob(jobId)) linkedBefore = job->linked;
+  } catch (const std::exception&) {
+  }
   for (;;) {
     {
       std::lock_guard lock(mutex_);
@@ -102,19 +116,27 @@ void JobRunner::run(const std::string& jobId) {
       failures = 0;
       if (!announcedStart) {
         announcedStart = true;
-        log::info("job running", {{"jobId", job.id},
-                                  {"type", domain::toString(job.type)},
-                                  {"offerId", job.offerId},
-                                  {"total", job.total},
-                                  {"processed", job.processed}});
+        running.emplace();
+        log::info("job", {{"jobId", job.id},
+                          {"status", "running"},
+                          {"type", domain::toString(job.type)},
+                          {"offerId", job.offerId},
+                          {"total", job.total},
+                          {"processed", job.processed}});
       }
+      // Counted as the pages commit, so a scrape shows a long job's progress.
+      metrics::registry().jobLocationsLinked.with({}).add(job.linked - linkedBefore);
+      linkedBefore = job.linked;
       if (domain::isTerminal(job.status)) {
-        log::info("job finished", {{"jobId", job.id},
-                                   {"status", domain::toString(job.status)},
-                                   {"total", job.total},
-                                   {"linked", job.linked},
-                                   {"alreadyLinked", job.alreadyLinked},
-                                   {"unlinked", job.unlinked}});
+        metrics::registry().jobs.with({domain::toString(job.status)}).add();
+        log::info("job", {{"jobId", job.id},
+                          {"status", domain::toString(job.status)},
+                          {"type", domain::toString(job.type)},
+                          {"offerId", job.offerId},
+                          {"total", job.total},
+                          {"linked", job.linked},
+                          {"alreadyLinked", job.alreadyLinked},
+                          {"unlinked", job.unlinked}});
         return;
       }
     } catch (const store::JobLeased&) {
@@ -150,7 +172,11 @@ void JobRunner::fail(const std::string& jobId, const domain::JobError& error) {
   for (int attempt = 0; attempt < 5; ++attempt) {
     try {
       store_.failJob(jobId, error);
-      log::warn("job failed", {{"jobId", jobId}, {"code", error.code}, {"message", error.message}});
+      metrics::registry().jobs.with({"failed"}).add();
+      log::warn("job", {{"jobId", jobId},
+                        {"status", "failed"},
+                        {"code", error.code},
+                        {"message", error.message}});
       return;
     } catch (const std::exception& e) {
       if (!pause(options_.retryBase * (attempt + 1))) return;

@@ -5,6 +5,7 @@
 
 #include "domain/entity_json.hpp"
 #include "http/log.hpp"
+#include "metrics/metrics.hpp"
 
 namespace offers::notify {
 
@@ -109,14 +110,16 @@ void WebhookDispatcher::finish(const DeliveryOutcome& outcome) {
     // Not recorded: the delivery stays pending as it was and is sent again (at least once).
     log::warn("webhook attempt not recorded", {{"detail", e.what()}});
   }
-  log::info("webhook delivery", {{"webhookId", d.webhookId},
-                                 {"eventId", event.id},
-                                 {"attempt", d.attempt},
-                                 {"status", outcome.status ? boost::json::value(*outcome.status)
-                                                           : boost::json::value()},
-                                 {"error", outcome.error},
-                                 {"succeeded", a.succeeded},
-                                 {"retry", a.nextAttempt.has_value()}});
+  // delivered; failed (another attempt is scheduled); gave_up (that was the last one).
+  const char* result = a.succeeded ? "delivered" : a.nextAttempt ? "failed" : "gave_up";
+  metrics::registry().webhookDeliveries.with({result}).add();
+  log::info("delivery", {{"webhookId", d.webhookId},
+                         {"eventId", event.id},
+                         {"outcome", result},
+                         {"attempt", d.attempt},
+                         {"status", outcome.status ? boost::json::value(*outcome.status)
+                                                   : boost::json::value()},
+                         {"error", outcome.error}});
   inFlightEvents_.erase(outcome.key);
   inFlight_.erase(it);
 }

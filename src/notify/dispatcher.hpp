@@ -3,7 +3,9 @@
 // non-blocking sender (many in flight at once, so a slow or dead receiver holds up
 // nobody else), and records each attempt, scheduling a retry with exponential backoff
 // and jitter after a non-2xx answer, a timeout or a connection failure, until
-// maxAttempts. All of this state is in the store, so it survives restarts.
+// maxAttempts. All of this state is in the store, so it survives restarts. A delivery the
+// sender refuses to connect (a non-public address, SenderOptions::allowPrivateTargets) is a
+// failed attempt like any other, recorded with the refusal as its error.
 #pragma once
 
 #include <atomic>

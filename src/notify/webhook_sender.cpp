@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -15,6 +16,8 @@
 #include <stdexcept>
 #include <unordered_map>
 #include <utility>
+
+#include "notify/address_policy.hpp"
 
 namespace offers::notify {
 
@@ -59,8 +62,33 @@ struct Transfer {
   Clock::time_point started;
   std::unique_ptr<curl_slist, SlistDeleter> headers;
   char error[CURL_ERROR_SIZE] = {};
+  std::string refused;  // why openPublicSocket refused an address, the first time it did
   std::unique_ptr<CURL, EasyDeleter> easy;  // last: cleaned up before what it points into
 };
+
+// CURLOPT_OPENSOCKETFUNCTION, when only public targets are allowed: curl has resolved the
+// name (or taken the literal) and is about to connect to `address`; proxies are off then.
+// For a refused address no socket is made: CURL_SOCKET_BAD makes curl fail that
+// connection attempt with CURLE_COULDNT_CONNECT (curl's documented way of blocking
+// addresses), and the refusal becomes the outcome's error. Should curl go on to another
+// address of the same host, that one passes through here too.
+curl_socket_t openPublicSocket(void* clientp, curlsocktype, curl_sockaddr* address) {
+  auto& transfer = *static_cast<Transfer*>(clientp);
+  const auto ip = IpAddress::from(&address->addr, address->addrlen);
+  if (!ip) {
+    if (transfer.refused.empty()) transfer.refused = "refused: not an IPv4 or IPv6 address";
+    return CURL_SOCKET_BAD;
+  }
+  if (const AddressClass kind = classify(*ip); kind != AddressClass::publicAddress) {
+    if (transfer.refused.empty()) {
+      transfer.refused = "refused: " + ip->toString() + " is " + std::string(describe(kind)) +
+                         "; webhook targets must be public (--allow-private-webhooks allows them)";
+    }
+    return CURL_SOCKET_BAD;
+  }
+  const int fd = socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+  return fd < 0 ? CURL_SOCKET_BAD : fd;
+}
 
 }  // namespace
 
@@ -228,6 +256,11 @@ class WebhookSender::Impl {
     set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(transfer.body.size()));
     set(CURLOPT_POSTFIELDS, transfer.body.data());
     set(CURLOPT_WRITEFUNCTION, &discardBody);
+    if (!options_.allowPrivateTargets) {
+      set(CURLOPT_OPENSOCKETFUNCTION, &openPublicSocket);
+      set(CURLOPT_OPENSOCKETDATA, static_cast<void*>(&transfer));
+      set(CURLOPT_PROXY, "");  // "" overrides the environment's proxy variables
+    }
     return code;
   }
 
@@ -248,7 +281,11 @@ class WebhookSender::Impl {
       if (curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status != 0) {
         outcome.status = status;
       }
-      if (result != CURLE_OK) outcome.error = describe(result, transfer.error);
+      if (result == CURLE_COULDNT_CONNECT && !transfer.refused.empty()) {
+        outcome.error = transfer.refused;
+      } else if (result != CURLE_OK) {
+        outcome.error = describe(result, transfer.error);
+      }
       done.push_back(std::move(outcome));
 
       curl_multi_remove_handle(multi_, easy);

@@ -39,6 +39,13 @@ struct SenderOptions {
   std::chrono::milliseconds timeout{5000};  // whole-request limit, connecting included
   std::size_t maxConcurrent = 64;
   std::string userAgent = "offers-api-webhooks";
+  // False (the default; --allow-private-webhooks sets it): curl may connect only to public
+  // addresses (notify/address_policy.hpp). Every address curl resolved is checked just
+  // before its socket is opened, so DNS rebinding after registration gains nothing; a
+  // refused one is never connected to, and the delivery fails with "refused: <address> is
+  // a ... address". Proxies from the environment are then not used either: through a
+  // proxy only the proxy's own address could be checked, not the target's.
+  bool allowPrivateTargets = false;
 };
 
 // HMAC-SHA256 of `data` under `key`, as 64 lower-case hex digits.
@@ -61,7 +68,8 @@ bool verifySignature(std::string_view header, std::string_view secret, std::stri
 // DeliveryOutcome from a later poll(), including deliveries that fail before reaching the
 // network (a URL with another scheme, an event id that cannot be a header value).
 // Redirects are not followed (a 3xx is the outcome); connections are reused between
-// deliveries to the same receiver. The environment's proxy variables apply, as for curl.
+// deliveries to the same receiver. The environment's proxy variables apply, as for curl,
+// only when options.allowPrivateTargets is set.
 //
 // Not thread-safe: one dispatcher thread owns it, and only wakeUp() may be called from
 // other threads (and not while the sender is being destroyed). Destroying the sender

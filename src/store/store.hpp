@@ -43,6 +43,10 @@ class Store {
  public:
   virtual ~Store() = default;
 
+  // Throws Error(unavailable) when the engine cannot be reached: what /readyz asks. A
+  // read of a key that never exists, so it costs one round trip and changes nothing.
+  virtual void ping() { getBrand("00000000-0000-4000-8000-000000000000"); }
+
   // Brands. createBrand: conflict when the id exists. deleteBrand: not_found, or
   // conflict while the brand still has offers or locations.
   virtual void createBrand(const Brand& brand) = 0;

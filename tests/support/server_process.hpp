@@ -40,6 +40,9 @@ struct ServerOptions {
   std::string dataDir;  // --data-dir
   bool seed = false;    // --seed
   int threads = 0;      // --threads N when > 0
+  // --allow-private-webhooks: on by default, since tests register receivers on loopback;
+  // tests of the refusal of such targets turn it off.
+  bool allowPrivateWebhooks = true;
   std::vector<std::string> extraArgs;
   // --store and its settings, after extraArgs; empty: the default (embedded) engine. Kept
   // apart from extraArgs so that fixtures which replace extraArgs keep the engine.
@@ -50,7 +53,9 @@ struct ServerOptions {
 class ServerProcess {
  public:
   explicit ServerProcess(ServerOptions options);
-  // Kills the server (SIGKILL) if it still runs, and reaps it.
+  // Kills the server (SIGKILL) if it still runs, and reaps it. In sanitizer builds
+  // (OFFERS_TEST_CHECK_SERVER_EXIT) it first stops it with SIGTERM and fails the current
+  // test when the exit status is not 0.
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;

@@ -22,7 +22,11 @@ using http::Method;
 class ApiTest : public ::testing::Test {
  protected:
   http::Api::Outcome call(Method method, std::string target, std::string body = {}) {
-    return api_.handle(http::Request{method, std::move(target), std::move(body)});
+    http::Request request;
+    request.method = method;
+    request.target = std::move(target);
+    request.body = std::move(body);
+    return api_.handle(request);
   }
 
   static std::optional<std::string> header(const http::Response& r, std::string_view name) {

@@ -97,6 +97,18 @@ TEST(Error, ThrowHelpers) {
   }
 }
 
+TEST(ErrorResponse, MessagesAreAlwaysValidUtf8) {
+  // Client bytes quoted in a message (a path, a parameter name) that are not UTF-8.
+  const auto r = http::errorResponse(ErrorCode::invalid_request, "\xff\xfe: unknown query parameter");
+  const auto body = boost::json::parse(r.body);  // throws on invalid UTF-8
+  EXPECT_EQ(body.at("error").at("message").as_string(),
+            "\xEF\xBF\xBD\xEF\xBF\xBD: unknown query parameter");
+  EXPECT_EQ(http::validUtf8("caf\xC3\xA9 \xF0\x9F\x98\x80"), "caf\xC3\xA9 \xF0\x9F\x98\x80");
+  EXPECT_EQ(http::validUtf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD") << "overlong '/'";
+  EXPECT_EQ(http::validUtf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD") << "surrogate";
+  EXPECT_EQ(http::validUtf8("\xE2\x82"), "\xEF\xBF\xBD\xEF\xBF\xBD") << "truncated";
+}
+
 TEST(Response, NoContentIs204WithAnEmptyBody) {
   const auto r = http::Response::noContent();
   EXPECT_EQ(r.status, 204u);

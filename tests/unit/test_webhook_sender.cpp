@@ -1,7 +1,8 @@
 // The webhook transport (src/notify/webhook_sender.hpp) against a real HTTP receiver on
 // loopback (tests/support/webhook_receiver.hpp): what goes on the wire, how each kind of
-// failure is reported, that a slow receiver holds up nobody else, and the signature scheme
-// against independently computed HMAC-SHA256 values.
+// failure is reported, that a slow receiver holds up nobody else, the signature scheme
+// against independently computed HMAC-SHA256 values, and the guard that keeps deliveries
+// away from non-public addresses.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,9 +10,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <cctype>
 #include <chrono>
+#include <cstdlib>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "notify/webhook_sender.hpp"
@@ -87,6 +91,12 @@ unsigned short closedPort() {
   return port;
 }
 
+// The receivers of these tests listen on loopback, which a sender refuses unless told
+// otherwise (see the AddressGuard tests at the end).
+SenderOptions loopbackAllowed() {
+  return SenderOptions{.allowPrivateTargets = true};
+}
+
 long ms(Clock::duration d) {
   return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
 }
@@ -160,7 +170,8 @@ TEST(Signature, VerifyAcceptsOnlyTheExactSignature) {
 
 TEST(WebhookSender, DeliversExactBodyWithHeadersAndSignature) {
   WebhookReceiver receiver;
-  WebhookSender sender(SenderOptions{.userAgent = "offers-test-agent"});
+  WebhookSender sender(
+      SenderOptions{.userAgent = "offers-test-agent", .allowPrivateTargets = true});
   const std::string body =
       R"({"id":"evt_42","type":"job.succeeded","created":"2024-01-01T00:00:00.000Z",)"
       R"("data":{"name":"Caf\u00e9 ☕","note":"line\nbreak"}})";
@@ -204,7 +215,7 @@ TEST(WebhookSender, DeliversExactBodyWithHeadersAndSignature) {
 // Large enough that curl would otherwise send "Expect: 100-continue" and wait for it.
 TEST(WebhookSender, DeliversLargeBodyIntact) {
   WebhookReceiver receiver;
-  WebhookSender sender;
+  WebhookSender sender(loopbackAllowed());
   std::string body = R"({"id":"big","data":")";
   for (int i = 0; body.size() < 2 * 1024 * 1024; ++i) body += static_cast<char>('a' + i % 26);
   body += R"("})";
@@ -221,7 +232,7 @@ TEST(WebhookSender, ServerErrorIsAStatusNotATransportFailure) {
   WebhookReceiver receiver;
   receiver.respondWith(
       [](const ReceivedRequest&, std::size_t index) { return index == 0 ? 500 : 204; });
-  WebhookSender sender;
+  WebhookSender sender(loopbackAllowed());
 
   const DeliveryOutcome first = sendOne(sender, delivery("a", receiver.url()));
   EXPECT_EQ(first.status, 500);
@@ -235,7 +246,7 @@ TEST(WebhookSender, ServerErrorIsAStatusNotATransportFailure) {
 }
 
 TEST(WebhookSender, ConnectionRefusedIsATransportFailure) {
-  WebhookSender sender;
+  WebhookSender sender(loopbackAllowed());
   const std::string url = "http://127.0.0.1:" + std::to_string(closedPort()) + "/hook";
   const DeliveryOutcome outcome = sendOne(sender, delivery("refused", url));
   EXPECT_EQ(outcome.key, "refused");
@@ -249,7 +260,7 @@ TEST(WebhookSender, SlowReceiverTimesOutWithoutDelayingOthers) {
   WebhookReceiver slow;
   slow.respondWith([](const ReceivedRequest&, std::size_t) { return ReceiverReply(200, 60s); });
   WebhookReceiver fast;
-  WebhookSender sender(SenderOptions{.timeout = timeout});
+  WebhookSender sender(SenderOptions{.timeout = timeout, .allowPrivateTargets = true});
 
   const auto start = Clock::now();
   sender.send(delivery("slow", slow.url()));
@@ -281,7 +292,7 @@ TEST(WebhookSender, RunsDeliveriesConcurrently) {
   WebhookReceiver receiver;
   receiver.respondWith(
       [&](const ReceivedRequest&, std::size_t) { return ReceiverReply(200, delay); });
-  WebhookSender sender;
+  WebhookSender sender(loopbackAllowed());
   const auto start = Clock::now();
   for (int i = 0; i < n; ++i) sender.send(delivery(std::to_string(i), receiver.url()));
   const auto outcomes = collect(sender, n, start);
@@ -296,7 +307,7 @@ TEST(WebhookSender, DoesNotFollowRedirects) {
   receiver.respondWith([&](const ReceivedRequest&, std::size_t) {
     return ReceiverReply(302, 0ms, {{"Location", elsewhere}});
   });
-  WebhookSender sender;
+  WebhookSender sender(loopbackAllowed());
   const DeliveryOutcome outcome = sendOne(sender, delivery("r", receiver.url()));
   EXPECT_EQ(outcome.status, 302);
   EXPECT_EQ(outcome.error, "");
@@ -306,7 +317,7 @@ TEST(WebhookSender, DoesNotFollowRedirects) {
 }
 
 TEST(WebhookSender, AllowsOnlyHttpAndHttps) {
-  WebhookSender sender;
+  WebhookSender sender(loopbackAllowed());
   for (const std::string url : {"ftp://127.0.0.1:1/hook", "file:///etc/hostname",
                                 "gopher://127.0.0.1:1/hook", "dict://127.0.0.1:1/x"}) {
     const DeliveryOutcome outcome = sendOne(sender, delivery("p", url));
@@ -317,7 +328,7 @@ TEST(WebhookSender, AllowsOnlyHttpAndHttps) {
 
 TEST(WebhookSender, RefusesAnEventIdThatWouldInjectHeaders) {
   WebhookReceiver receiver;
-  WebhookSender sender;
+  WebhookSender sender(loopbackAllowed());
   OutgoingDelivery d = delivery("inject", receiver.url());
   d.eventId = "evt_1\r\nX-Evil: 1";
   sender.send(std::move(d));
@@ -333,7 +344,7 @@ TEST(WebhookSender, RefusesAnEventIdThatWouldInjectHeaders) {
 
 TEST(WebhookSender, RespectsMaxConcurrent) {
   WebhookReceiver receiver;
-  WebhookSender sender(SenderOptions{.maxConcurrent = 2});
+  WebhookSender sender(SenderOptions{.maxConcurrent = 2, .allowPrivateTargets = true});
   EXPECT_TRUE(sender.hasCapacity());
   sender.send(delivery("1", receiver.url()));
   EXPECT_TRUE(sender.hasCapacity());
@@ -356,7 +367,7 @@ TEST(WebhookSender, RespectsMaxConcurrent) {
 
 TEST(WebhookSender, ReusesTheConnection) {
   WebhookReceiver receiver;
-  WebhookSender sender;
+  WebhookSender sender(loopbackAllowed());
   EXPECT_TRUE(sendOne(sender, delivery("1", receiver.url())).ok());
   EXPECT_TRUE(sendOne(sender, delivery("2", receiver.url())).ok());
   const auto requests = receiver.requests();
@@ -365,7 +376,7 @@ TEST(WebhookSender, ReusesTheConnection) {
 }
 
 TEST(WebhookSender, PollWaitsAtMostItsWait) {
-  WebhookSender sender;
+  WebhookSender sender(loopbackAllowed());
   const auto start = Clock::now();
   EXPECT_TRUE(sender.poll(100ms).empty());
   const auto elapsed = Clock::now() - start;
@@ -378,7 +389,7 @@ TEST(WebhookSender, PollWaitsAtMostItsWait) {
 TEST(WebhookSender, WakeUpEndsAPollInProgress) {
   WebhookReceiver receiver;
   receiver.respondWith([](const ReceivedRequest&, std::size_t) { return ReceiverReply(200, 60s); });
-  WebhookSender sender(SenderOptions{.timeout = 60s});
+  WebhookSender sender(SenderOptions{.timeout = 60s, .allowPrivateTargets = true});
   sender.send(delivery("held", receiver.url()));
   std::thread waker([&] {
     if (receiver.waitFor(1, kDeadline)) sender.wakeUp();
@@ -390,6 +401,111 @@ TEST(WebhookSender, WakeUpEndsAPollInProgress) {
   EXPECT_TRUE(outcomes.empty());
   EXPECT_LT(elapsed, 10s) << ms(elapsed) << " ms";
   EXPECT_EQ(sender.inFlight(), 1u);
+}
+
+// --- Address guard (allowPrivateTargets false, the default) --------------------------
+
+// A live receiver on loopback that the guarded sender must never reach: each address form
+// is refused before any connection (the receiver sees nothing) and reported as such.
+TEST(AddressGuard, NeverConnectsToALoopbackReceiver) {
+  WebhookReceiver receiver;
+  WebhookSender sender(SenderOptions{.timeout = 2000ms, .allowPrivateTargets = false});
+  const std::string port = std::to_string(receiver.port());
+  const struct {
+    std::string url;
+    std::string refusal;
+  } cases[] = {
+      {receiver.url(), "refused: 127.0.0.1 is a loopback address"},
+      // A name: refused by what it resolves to, the check DNS rebinding cannot get past.
+      {"http://localhost:" + port + "/hook", "refused: 127.0.0.1 is a loopback address"},
+      {"http://127.0.0.2:" + port + "/hook", "refused: 127.0.0.2 is a loopback address"},
+      {"http://2130706433:" + port + "/hook", "refused: 127.0.0.1 is a loopback address"},
+      {"http://[::ffff:127.0.0.1]:" + port + "/hook",
+       "refused: ::ffff:127.0.0.1 is a loopback address"},
+      {"http://[::1]:" + port + "/hook", "refused: ::1 is a loopback address"},
+      {"http://169.254.169.254/latest/meta-data/", "refused: 169.254.169.254 is a link-local"},
+      {"http://10.1.2.3/hook", "refused: 10.1.2.3 is a private address"},
+      {"https://192.168.1.1/hook", "refused: 192.168.1.1 is a private address"},
+  };
+  for (const auto& c : cases) {
+    const DeliveryOutcome outcome = sendOne(sender, delivery("guarded", c.url));
+    EXPECT_EQ(outcome.key, "guarded");
+    EXPECT_EQ(outcome.status, std::nullopt) << c.url;
+    EXPECT_TRUE(outcome.error.starts_with(c.refusal)) << c.url << ": " << outcome.error;
+    EXPECT_FALSE(outcome.ok());
+    // Refused before connecting: no timeout was waited out.
+    EXPECT_LT(outcome.durationMs, 1000) << c.url;
+  }
+  EXPECT_EQ(receiver.count(), 0u);
+}
+
+// The same receiver with the guard off: delivered.
+TEST(AddressGuard, DeliversToLoopbackWhenPrivateTargetsAreAllowed) {
+  WebhookReceiver receiver;
+  WebhookSender sender(SenderOptions{.allowPrivateTargets = true});
+  const std::string localhost = "http://localhost:" + std::to_string(receiver.port()) + "/hook";
+  for (const std::string& url : {receiver.url(), localhost}) {
+    const DeliveryOutcome outcome = sendOne(sender, delivery("open", url));
+    EXPECT_TRUE(outcome.ok()) << url << ": " << outcome.error;
+  }
+  EXPECT_EQ(receiver.count(), 2u);
+}
+
+// Sets environment variables for a scope and restores them after.
+class ScopedEnvironment {
+ public:
+  explicit ScopedEnvironment(std::vector<std::pair<std::string, std::optional<std::string>>> vars) {
+    for (auto& [name, value] : vars) {
+      const char* old = std::getenv(name.c_str());
+      saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+      if (value) {
+        setenv(name.c_str(), value->c_str(), 1);
+      } else {
+        unsetenv(name.c_str());
+      }
+    }
+  }
+  ~ScopedEnvironment() {
+    for (const auto& [name, value] : saved_) {
+      if (value) {
+        setenv(name.c_str(), value->c_str(), 1);
+      } else {
+        unsetenv(name.c_str());
+      }
+    }
+  }
+  ScopedEnvironment(const ScopedEnvironment&) = delete;
+  ScopedEnvironment& operator=(const ScopedEnvironment&) = delete;
+
+ private:
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+// Through a proxy only the proxy's address could be checked, so the guarded sender does
+// not use the environment's proxy at all, while an unguarded one does. The receiver plays
+// the proxy; 192.0.2.1 is a public (documentation) address that nothing answers on.
+TEST(AddressGuard, IgnoresTheEnvironmentsProxy) {
+  WebhookReceiver proxy;
+  const ScopedEnvironment environment(
+      {{"http_proxy", "http://127.0.0.1:" + std::to_string(proxy.port())},
+       {"all_proxy", std::nullopt},
+       {"ALL_PROXY", std::nullopt},
+       {"no_proxy", std::nullopt},
+       {"NO_PROXY", std::nullopt}});
+  const std::string target = "http://192.0.2.1/hook";
+
+  WebhookSender open(SenderOptions{.timeout = 2000ms, .allowPrivateTargets = true});
+  EXPECT_TRUE(sendOne(open, delivery("proxied", target)).ok());
+  ASSERT_EQ(proxy.count(), 1u);
+  EXPECT_EQ(proxy.requests()[0].target, target);  // absolute form: a proxy request
+
+  WebhookSender guarded(SenderOptions{.timeout = 500ms, .allowPrivateTargets = false});
+  const DeliveryOutcome outcome = sendOne(guarded, delivery("direct", target));
+  EXPECT_FALSE(outcome.ok());
+  // It went for 192.0.2.1 itself: not through the proxy, and not refused as the proxy's
+  // loopback address either.
+  EXPECT_EQ(outcome.error.find("refused"), std::string::npos) << outcome.error;
+  EXPECT_EQ(proxy.count(), 1u);
 }
 
 }  // namespace
