@@ -17,12 +17,29 @@ std::string formatTimestamp(Millis ms) {
   const auto day = floor<days>(tp);
   const year_month_day ymd{day};
   const hh_mm_ss hms{tp - day};
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%03ldZ", int(ymd.year()),
-                unsigned(ymd.month()), unsigned(ymd.day()), long(hms.hours().count()),
-                long(hms.minutes().count()), long(hms.seconds().count()),
-                long(hms.subseconds().count()));
-  return buf;
+  const int y = int(ymd.year());
+  if (y < 0 || y > 9999) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02ld.%03ldZ", y,
+                  unsigned(ymd.month()), unsigned(ymd.day()), long(hms.hours().count()),
+                  long(hms.minutes().count()), long(hms.seconds().count()),
+                  long(hms.subseconds().count()));
+    return buf;
+  }
+  // Every response and log line formats timestamps: digits by hand, not snprintf
+  // (a quarter of the instructions of a GET of an offer went there).
+  std::string out = "0000-00-00T00:00:00.000Z";
+  auto put = [&](std::size_t at, long value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) out[at + i] = char('0' + value % 10);
+  };
+  put(0, y, 4);
+  put(5, long(unsigned(ymd.month())), 2);
+  put(8, long(unsigned(ymd.day())), 2);
+  put(11, long(hms.hours().count()), 2);
+  put(14, long(hms.minutes().count()), 2);
+  put(17, long(hms.seconds().count()), 2);
+  put(20, long(hms.subseconds().count()), 3);
+  return out;
 }
 
 std::optional<Millis> parseTimestamp(std::string_view text) {

@@ -77,8 +77,11 @@ Api::Api(domain::Service& service, Access access) : access_(access) {
   addWebhookRoutes(router_, service);
 }
 
-std::optional<Response> Api::admit(const Request& request, std::string_view path,
+std::optional<Response> Api::admit(const Request& request, const std::string* route,
                                   Outcome& out) const {
+  // Decided on the matched route, not on the raw path: "/%6detrics" and "/./metrics"
+  // route to /metrics too, and must meet the same check.
+  const std::string_view path = route ? std::string_view(*route) : std::string_view();
   if (path == "/healthz" || path == "/readyz") return std::nullopt;
   if (path == "/metrics") {
     if (!access_.auth || !access_.auth->protectsMetrics()) return std::nullopt;
@@ -110,23 +113,25 @@ std::optional<Response> Api::admit(const Request& request, std::string_view path
 Api::Outcome Api::handle(const Request& request) const {
   Outcome out;
   try {
-    const std::string_view rawPath =
-        std::string_view(request.target).substr(0, request.target.find('?'));
-    if (auto refused = admit(request, rawPath, out)) {
+    // Route first (without answering yet), so that admission sees the route; a target
+    // that does not parse is answered only once the caller is admitted.
+    std::optional<Target> target;
+    Router::Match match;
+    try {
+      target = parseTarget(request.target);
+      match = router_.match(request.method, target->segments);
+    } catch (const domain::Error&) {
+    }
+    out.route = match.pattern;
+    if (auto refused = admit(request, match.pattern, out)) {
       out.response = std::move(*refused);
-      // Still labelled with the route it was meant for, in the log and the metrics.
-      try {
-        out.route = router_.match(request.method, parseTarget(request.target).segments).pattern;
-      } catch (const domain::Error&) {
-      }
       return out;
     }
-    const Target target = parseTarget(request.target);
-    auto match = router_.match(request.method, target.segments);
+    if (!target) target = parseTarget(request.target);  // throws its 400
     if (!match.handler) {
       if (match.allowed.empty()) {
         out.response = errorResponse(domain::ErrorCode::not_found,
-                                     "no such resource: " + target.path);
+                                     "no such resource: " + target->path);
         return out;
       }
       std::string allow;
@@ -140,8 +145,7 @@ Api::Outcome Api::handle(const Request& request) const {
       out.response.headers.emplace_back("Allow", allow);
       return out;
     }
-    out.route = match.pattern;
-    out.response = (*match.handler)(Call{request, match.params, target.query});
+    out.response = (*match.handler)(Call{request, match.params, target->query});
   } catch (const domain::Error& e) {
     if (!e.detail().empty()) {
       log::warn("request failed", {{"code", domain::codeName(e.code())},

@@ -35,7 +35,7 @@ class Api {
 
  private:
   // A 401 or 429 response when the request may not go ahead; sets out.keyName.
-  std::optional<Response> admit(const Request& request, std::string_view path,
+  std::optional<Response> admit(const Request& request, const std::string* route,
                                 Outcome& out) const;
 
   Router router_;

@@ -14,10 +14,16 @@ std::mutex mutex;
 
 void write(std::string_view level, std::string_view msg, boost::json::object fields,
            bool flushNow) {
-  boost::json::object line{
-      {"time", domain::formatTimestamp(domain::nowMillis())}, {"level", level}, {"msg", msg}};
-  for (auto& kv : fields) line.insert_or_assign(kv.key(), std::move(kv.value()));
-  std::string text = boost::json::serialize(line);
+  // The fixed fields first, then the caller's, serialized once (no copy of the object).
+  std::string text = "{\"time\":\"" + domain::formatTimestamp(domain::nowMillis()) +
+                     "\",\"level\":" + boost::json::serialize(boost::json::string_view(level)) +
+                     ",\"msg\":" + boost::json::serialize(boost::json::string_view(msg));
+  if (fields.empty()) {
+    text += '}';
+  } else {
+    text += ',';
+    text += std::string_view(boost::json::serialize(fields)).substr(1);  // without its '{'
+  }
   text += '\n';
   std::lock_guard lock(mutex);
   std::fwrite(text.data(), 1, text.size(), stdout);

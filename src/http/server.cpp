@@ -105,6 +105,10 @@ class Server::Impl {
     acceptor_->set_option(asio::socket_base::reuse_address(true));
     acceptor_->bind(endpoint);
     acceptor_->listen(asio::socket_base::max_listen_connections);
+    // Installed now, before the caller logs "listening": a signal from then on is handled
+    // (queued until run()), never the default action that would kill the process.
+    signals_ = std::make_unique<asio::signal_set>(*contexts_[0], SIGINT, SIGTERM, SIGHUP);
+    waitForSignal();
   }
 
   unsigned short port() const { return acceptor_->local_endpoint().port(); }
@@ -112,8 +116,6 @@ class Server::Impl {
   void run() {
     std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
     for (auto& c : contexts_) guards.push_back(asio::make_work_guard(*c));
-    asio::signal_set signals(*contexts_[0], SIGINT, SIGTERM, SIGHUP);
-    waitForSignal(signals);
     asio::co_spawn(*contexts_[0], acceptLoop(), asio::detached);
     asio::co_spawn(*contexts_[0], flushLogs(), asio::detached);
     std::vector<std::thread> threads;
@@ -129,12 +131,12 @@ class Server::Impl {
   }
 
  private:
-  void waitForSignal(asio::signal_set& signals) {
-    signals.async_wait([this, &signals](const boost::system::error_code& ec, int sig) {
+  void waitForSignal() {
+    signals_->async_wait([this](const boost::system::error_code& ec, int sig) {
       if (ec) return;
       if (sig == SIGHUP) {
         if (options_.onReload) options_.onReload();
-        waitForSignal(signals);
+        waitForSignal();
         return;
       }
       log::info("stopping", {{"signal", sig}});
@@ -187,11 +189,15 @@ class Server::Impl {
         continue;
       }
       auto executor = socket.get_executor();
+      // Counted here, where the limit is checked, not when the session starts: a burst of
+      // accepts must not all see the same count.
       if (connections_.load() >= options_.maxConnections) {
         metrics::registry().httpConnectionsRejected.with({}).add();
         asio::co_spawn(executor, refuseConnection(std::move(socket)), asio::detached);
         continue;
       }
+      ++connections_;
+      metrics::registry().httpConnections.with({}).add(1);
       asio::co_spawn(executor, session(std::move(socket)), asio::detached);
     }
   }
@@ -217,24 +223,83 @@ class Server::Impl {
                            "too many connections: the server's connection limit of " +
                                std::to_string(options_.maxConnections) + " is reached");
     r.headers.emplace_back("Retry-After", "1");
+    const std::string requestId = newRequestId();
+    r.headers.emplace_back("X-Request-Id", requestId);
     co_await send(stream, r, false);
     boost::system::error_code ignored;
+    const auto peer = stream.socket().remote_endpoint(ignored);
+    record(beast::http::verb::unknown, nullptr, r.status, 0, requestId, {},
+           ignored ? std::string() : peer.address().to_string());
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
+  // Reads the request's header, counting every byte the parser takes against the header
+  // limit. Beast 1.81's own header_limit applies to each batch of bytes the parser is
+  // handed, not to the header as a whole: fields that arrive over several reads would
+  // each start a fresh allowance.
+  template <class Stream, class Parser>
+  asio::awaitable<boost::system::error_code> readHeader(Stream& stream,
+                                                        beast::flat_buffer& buffer,
+                                                        Parser& parser) {
+    std::size_t total = 0;
+    for (;;) {
+      // What is already buffered is parsed here, without an asynchronous operation: on a
+      // keep-alive connection the whole request is usually there after the first read.
+      if (buffer.size() > 0) {
+        boost::system::error_code ec;
+        const std::size_t used = parser.put(buffer.data(), ec);
+        buffer.consume(used);
+        total += used;
+        if (total > options_.headerLimit) co_return beast::http::error::header_limit;
+        if (ec && ec != beast::http::error::need_more) co_return ec;
+        if (parser.is_header_done()) co_return boost::system::error_code();
+      }
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_nothrow);
+      if (ec) co_return ec == asio::error::eof && total + buffer.size() > 0
+                  ? boost::system::error_code(beast::http::error::partial_message)
+                  : ec;
+      buffer.commit(n);
+    }
+  }
+
+  // The request's metrics and its log line, for every response the server sends.
+  void record(beast::http::verb method, const std::string* route, unsigned status,
+              double seconds, const std::string& requestId, const std::string& keyName,
+              const std::string& remote) {
+    const auto& series = requestSeries(route, method, status);
+    series.requests->add();
+    series.duration->observe(seconds);
+    if (!options_.logRequests) return;
+    boost::json::object line{
+        {"method", method == beast::http::verb::unknown
+                       ? std::string_view("-")
+                       : std::string_view(beast::http::to_string(method))},
+        {"route", route ? std::string_view(*route) : std::string_view("unmatched")},
+        {"status", status},
+        {"durationMs", std::round(seconds * 1e6) / 1e3},
+        {"requestId", requestId},
+        {"remote", remote}};
+    if (!keyName.empty()) line.emplace("key", keyName);
+    log::write("info", "request", std::move(line), false);
+  }
+
+  // The client's X-Request-Id when it was read and is acceptable; a new one otherwise.
+  template <class Parser>
+  static std::string requestIdOf(const Parser& parser) {
+    // The fields parsed so far: the whole header, or part of one refused on the way.
+    const auto id = parser.get()["X-Request-Id"];
+    return acceptableRequestId(id) ? std::string(id) : newRequestId();
+  }
+
   asio::awaitable<void> session(tcp::socket socket) {
-    // Counted while the session lives, whichever way it ends.
+    // Counted by acceptLoop; uncounted when the session ends, whichever way.
     struct Open {
       Impl& server;
-      explicit Open(Impl& s) : server(s) {
-        ++server.connections_;
-        metrics::registry().httpConnections.with({}).add(1);
-      }
       ~Open() {
         --server.connections_;
         metrics::registry().httpConnections.with({}).add(-1);
       }
-    } open(*this);
+    } open{*this};
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     const auto peer = socket.remote_endpoint(ignored);
@@ -245,7 +310,7 @@ class Server::Impl {
       beast::http::request_parser<beast::http::string_body> parser;
       parser.header_limit(std::uint32_t(options_.headerLimit));
       parser.body_limit(options_.bodyLimit);
-      // Idle until the next request's first byte, then the header timeout runs.
+      // Idle until the next request's first bytes, then the header timeout runs.
       if (buffer.size() == 0) {
         stream.expires_after(options_.idleTimeout);
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_nothrow);
@@ -253,15 +318,15 @@ class Server::Impl {
         buffer.commit(n);
       }
       stream.expires_after(options_.headerTimeout);
-      auto [ec, n] = co_await beast::http::async_read_header(stream, buffer, parser, use_nothrow);
+      auto ec = co_await readHeader(stream, buffer, parser);
       if (ec) {
-        co_await rejectBadRequest(stream, ec);
+        co_await rejectBadRequest(stream, ec, parser, remote);
         break;
       }
       // Answer a body that is too large from its Content-Length alone, unread.
       const auto length = parser.content_length();
       if (length && *length > options_.bodyLimit) {
-        co_await send(stream, tooLarge(), false);
+        co_await answerAndClose(stream, tooLarge(), parser, remote);
         break;
       }
       if (beast::iequals(parser.get()[beast::http::field::expect], "100-continue")) {
@@ -269,19 +334,20 @@ class Server::Impl {
         co_await beast::http::async_write(stream, cont, use_nothrow);
       }
       stream.expires_after(options_.headerTimeout);
-      std::tie(ec, n) = co_await beast::http::async_read(stream, buffer, parser, use_nothrow);
+      if (!parser.is_done()) {
+        std::tie(ec, std::ignore) =
+            co_await beast::http::async_read(stream, buffer, parser, use_nothrow);
+      }
       if (ec) {
-        co_await rejectBadRequest(stream, ec);
+        co_await rejectBadRequest(stream, ec, parser, remote);
         break;
       }
       const auto started = std::chrono::steady_clock::now();
       ++inFlight_;
       auto& inFlightGauge = metrics::registry().httpInFlight.with({});
       inFlightGauge.add(1);
+      const std::string requestId = requestIdOf(parser);
       auto message = parser.release();
-      const auto clientId = message["X-Request-Id"];
-      std::string requestId =
-          acceptableRequestId(clientId) ? std::string(clientId) : newRequestId();
       Request request{message.method(), std::string(message.target()), std::move(message.body()),
                       std::string(message[beast::http::field::authorization]), remote};
       auto outcome = api_.handle(request);
@@ -292,20 +358,8 @@ class Server::Impl {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       inFlightGauge.add(-1);
       --inFlight_;
-      const auto& series = requestSeries(outcome.route, request.method, outcome.response.status);
-      series.requests->add();
-      series.duration->observe(seconds);
-      if (options_.logRequests) {
-        boost::json::object line{{"method", beast::http::to_string(request.method)},
-                                 {"route", outcome.route ? std::string_view(*outcome.route)
-                                                         : std::string_view("unmatched")},
-                                 {"status", outcome.response.status},
-                                 {"durationMs", std::round(seconds * 1e6) / 1e3},
-                                 {"requestId", requestId},
-                                 {"remote", remote}};
-        if (!outcome.keyName.empty()) line.emplace("key", outcome.keyName);
-        log::write("info", "request", std::move(line), false);
-      }
+      record(request.method, outcome.route, outcome.response.status, seconds, requestId,
+             outcome.keyName, remote);
       if (!keepAlive) break;
     }
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -317,9 +371,20 @@ class Server::Impl {
         "body: larger than the limit of " + std::to_string(options_.bodyLimit) + " bytes");
   }
 
+  // A response the transport gives by itself (413, 431, malformed HTTP), then close.
+  template <class Stream, class Parser>
+  asio::awaitable<void> answerAndClose(Stream& stream, Response r, const Parser& parser,
+                                       const std::string& remote) {
+    const std::string requestId = requestIdOf(parser);
+    r.headers.emplace_back("X-Request-Id", requestId);
+    co_await send(stream, r, false);
+    record(parser.get().method(), nullptr, r.status, 0, requestId, {}, remote);
+  }
+
   // A request we could not parse: answer what we can and close.
-  template <class Stream>
-  asio::awaitable<void> rejectBadRequest(Stream& stream, const boost::system::error_code& ec) {
+  template <class Stream, class Parser>
+  asio::awaitable<void> rejectBadRequest(Stream& stream, const boost::system::error_code& ec,
+                                         const Parser& parser, const std::string& remote) {
     using e = beast::http::error;
     if (ec == e::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
         ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
@@ -336,13 +401,14 @@ class Server::Impl {
       r = errorResponse(domain::ErrorCode::invalid_request,
                         "request: malformed HTTP (" + ec.message() + ")");
     }
-    co_await send(stream, r, false);
+    co_await answerAndClose(stream, std::move(r), parser, remote);
   }
 
   ServerOptions options_;
   const Api& api_;
   std::vector<std::unique_ptr<asio::io_context>> contexts_;
   std::unique_ptr<tcp::acceptor> acceptor_;
+  std::unique_ptr<asio::signal_set> signals_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> inFlight_{0};
   std::atomic<std::size_t> connections_{0};

@@ -2,9 +2,14 @@
 // error body whose message names the offending field, never a 500, and leaves the stored
 // data exactly as it was (checked after every test of BadInputTest). Bytes that are not
 // HTTP at all must not bring the server down.
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "support/sample_ids.hpp"
@@ -78,6 +83,8 @@ TEST_F(BadInputTest, MalformedJsonAndNonObjectBodies) {
       {"PATCH", std::string("/v1/brands/") + kStarbucks},
       {"PATCH", offerPath(kSeededOffer)},
       {"PATCH", std::string("/v1/locations/") + kSeededLocation},
+      {"POST", "/v1/jobs"},
+      {"POST", "/v1/webhooks"},
   };
   const std::vector<std::string> bodies = {
       R"({"name":)",
@@ -90,8 +97,15 @@ TEST_F(BadInputTest, MalformedJsonAndNonObjectBodies) {
       "null",
       "true",
       R"({"name":"x"} trailing)",
-      "{\"name\":\"\xff\xfe\"}",  // not UTF-8
+      "{\"name\":\"\xff\xfe\"}",      // not UTF-8
+      "{\"name\":\"\xc0\xaf\"}",      // an overlong encoding of '/'
+      "{\"name\":\"\xed\xa0\x80\"}",  // a UTF-16 surrogate, encoded
+      R"({"name":"\ud800"})",         // a lone surrogate, escaped
+      "{\"name\":\"\xe2\x82\"}",      // a sequence cut short
       R"({'name':'x'})",
+      R"({"name":"x",})",
+      R"({"name":"x"}{"name":"y"})",
+      std::string(100000, '['),
   };
   std::vector<Bad> cases;
   for (const auto& [method, target] : endpoints) {
@@ -309,9 +323,14 @@ TEST_F(BadInputTest, BadLimitsCursorsAndQueryParameters) {
   std::vector<Bad> cases;
   for (const auto& list : lists) {
     const char sep = list.find('?') == std::string::npos ? '?' : '&';
-    for (const char* limit : {"0", "1001", "-1", "abc", "1.5", "", "99999999999999999999", "5x"}) {
+    for (const char* limit : {"0", "1001", "-1", "abc", "1.5", "", "99999999999999999999", "5x",
+                              "%2B5", "1e2", "0x10", "%205", "5%00", "%00", "-0"}) {
       cases.push_back({"GET", list + sep + "limit=" + limit, {}, "limit"});
     }
+    // Given twice, even with the same value: which one would count is not for us to guess.
+    cases.push_back({"GET", list + sep + "limit=5&limit=6", {}, "limit"});
+    cases.push_back({"GET", list + sep + "limit=5&limit=5", {}, "limit"});
+    cases.push_back({"GET", list + sep + "start=AAAA&start=AAAA", {}, "start"});
     for (const char* start : {"!!!", "AAAA", "aGVsbG8", "%00%01", "..%2F..%2Fetc"}) {
       cases.push_back({"GET", list + sep + "start=" + start, {}, "start"});
     }
@@ -331,7 +350,30 @@ TEST_F(BadInputTest, BadLimitsCursorsAndQueryParameters) {
   EXPECT_EQ(api().get("/v1/locations?limit=1000").status, 200);
 }
 
+// base64url without padding, the alphabet of the server's cursors, written here
+// independently so that forged cursors look exactly like genuine ones.
+std::string base64Url(std::string_view bytes) {
+  static const char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  std::uint32_t bits = 0;
+  int count = 0;
+  for (const char c : bytes) {
+    bits = (bits << 8) | static_cast<unsigned char>(c);
+    count += 8;
+    while (count >= 6) {
+      count -= 6;
+      out.push_back(kAlphabet[(bits >> count) & 63]);
+    }
+  }
+  if (count > 0) out.push_back(kAlphabet[(bits << (6 - count)) & 63]);
+  return out;
+}
+
 TEST_F(BadInputTest, ForgedCursorsAreRejected) {
+  // Self-check of the encoder against a cursor the README shows.
+  ASSERT_EQ(base64Url("c1:1c7a27de-4bbd-4d63-a5ec-2eae5a0f1870"),
+            "YzE6MWM3YTI3ZGUtNGJiZC00ZDYzLWE1ZWMtMmVhZTVhMGYxODcw");
   const auto page = fetch("/v1/locations?limit=1");
   ASSERT_TRUE(page.contains("last")) << json::serialize(page);
   const std::string cursor = str(page, "last");
@@ -349,6 +391,63 @@ TEST_F(BadInputTest, ForgedCursorsAreRejected) {
        "start"},
       {"GET", "/v1/locations?limit=1&start=" + urlEncode(cursor + "AAAAAAAA"), {}, "start"},
   });
+
+  // Well-formed base64url whose payload the server never wrote: another version tag, a
+  // position that is not an id as the server writes ids, a path, bytes after the id.
+  const std::string location = kSeededLocation;
+  std::string upper = location;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::vector<Bad> forged;
+  for (const std::string& payload :
+       std::vector<std::string>{"c2:" + location, "c1:" + upper, "c1:../../etc/passwd",
+                                "c1:" + location + std::string(1, '\0'), "c1:" + location + "x",
+                                "c1:", "c1", "s1:1", location, std::string("c1:\xff\xfe")}) {
+    for (const char* list : {"/v1/locations", "/v1/offers", "/v1/brands"}) {
+      forged.push_back({"GET", std::string(list) + "?start=" + base64Url(payload), {}, "start"});
+    }
+  }
+  // Longer than any cursor the server writes.
+  forged.push_back({"GET", "/v1/locations?start=" + std::string(129, 'A'), {}, "start"});
+  expectRejected(forged);
+
+  // A cursor of the event feed is not a cursor of an entity list, and the other way round.
+  const auto events = fetch("/v1/events?limit=1");
+  ASSERT_TRUE(events.contains("last")) << json::serialize(events);
+  const std::string eventCursor = str(events, "last");
+  expectRejected({
+      {"GET", "/v1/locations?start=" + urlEncode(eventCursor), {}, "start"},
+      {"GET",
+       "/v1/offers/" + std::string(kSeededOffer) + "/locations?start=" + urlEncode(eventCursor),
+       {},
+       "start"},
+      {"GET", "/v1/events?start=" + urlEncode(cursor), {}, "start"},
+      {"GET", "/v1/events?start=" + base64Url("s1:../1"), {}, "start"},
+  });
+}
+
+// Cursors are positions in id order, not secrets: one forged in the server's own format
+// is accepted, and it only moves where the page starts. It never reaches items outside
+// the list it is used on.
+TEST_F(BadInputTest, WellFormedForgedCursorOnlyMovesTheStart) {
+  const std::string brandId = createBrand("Cursor");
+  std::vector<std::string> ids = createLocations(brandId, 5);
+  std::sort(ids.begin(), ids.end());
+  before_ = snapshot();
+  const std::string list = "/v1/brands/" + brandId + "/locations";
+  const json::object page = fetch(list + "?start=" + base64Url("c1:" + ids[1]));
+  std::vector<std::string> got;
+  for (const auto& item : page.at("items").as_array()) got.push_back(str(item, "id"));
+  EXPECT_EQ(got, std::vector<std::string>(ids.begin() + 2, ids.end()));
+  // A position before every id of the list, or after every one.
+  EXPECT_EQ(fetch(list + "?start=" + base64Url("c1:00000000-0000-4000-8000-000000000000"))
+                .at("items")
+                .as_array()
+                .size(),
+            5u);
+  EXPECT_TRUE(fetch(list + "?start=" + base64Url("c1:ffffffff-ffff-4fff-bfff-ffffffffffff"))
+                  .at("items")
+                  .as_array()
+                  .empty());
 }
 
 TEST_F(BadInputTest, DeeplyNestedJsonIsRejectedNotFatal) {
@@ -430,6 +529,210 @@ TEST_F(BadInputTest, ErrorsKeepTheConnectionUsable) {
     EXPECT_TRUE(IsApiError(api().get("/v1/offers?limit=0"), 400, "invalid_request", "limit"));
   }
   EXPECT_EQ(api().get("/healthz").status, 200);
+}
+
+TEST_F(BadInputTest, DuplicateKeysTheLastOneCounts) {
+  // JSON allows a key twice; the server reads the last value, as JavaScript's JSON.parse
+  // does, and that value is the one validated: a valid first value does not carry an
+  // invalid last one through (DuplicateKeysTest below shows what is stored).
+  const std::string starbucks = std::string("\"") + kStarbucks + "\"";
+  expectRejected({
+      {"POST", "/v1/brands", R"({"name":"x","name":5})", "name"},
+      {"POST", "/v1/brands", R"({"name":"x","name":"  "})", "name"},
+      {"POST", "/v1/offers", R"({"name":"x","brandId":)" + starbucks + R"(,"brandId":"nope"})",
+       "brandId"},
+      {"POST", "/v1/offers",
+       R"({"name":"x","brandId":)" + starbucks + R"(,"brandId":")" + kUnknownId + "\"}", "brandId"},
+      {"PATCH", offerPath(kSeededOffer), R"({"name":"ok","name":null})", "name"},
+      {"PATCH", std::string("/v1/locations/") + kSeededLocation, R"({"city":"London","city":7})",
+       "city"},
+  });
+}
+
+TEST_F(BadInputTest, BadUtf8InPathsAndQueries) {
+  expectRejected({
+      {"GET", "/v1/offers/%ff%fe", {}, "offerId"},
+      {"GET", "/v1/locations/%c0%af", {}, "locationId"},
+      {"DELETE", "/v1/brands/%ed%a0%80", {}, "brandId"},
+      {"GET", "/v1/offers?brandId=%ff", {}, "brandId"},
+      {"GET", "/v1/offers?limit=%ff", {}, "limit"},
+      {"GET", "/v1/offers?start=%ff%fe", {}, "start"},
+      // Bytes that are not UTF-8 sent as they are, not percent-encoded.
+      {"GET", "/v1/offers/\xff\xfe", {}, ""},
+      {"GET", "/v1/offers?brandId=\xff", {}, ""},
+      // Whatever the server says about such a path or parameter name, its answer is
+      // still JSON (which is UTF-8): the message must not copy the bytes into it.
+      {"GET", "/v1/no-such-thing/%ff%fe", {}, "", 404, "not_found"},
+      {"GET", "/v1/offers?%ff%fe=1", {}, ""},
+  });
+}
+
+TEST_F(BadInputTest, EmptyOverlongAndUpperCaseIds) {
+  const std::string offer = kSeededOffer;
+  const std::string location = kSeededLocation;
+  expectRejected({
+      // An empty id is a path no route has.
+      {"GET", "/v1/offers/", {}, "", 404, "not_found"},
+      {"DELETE", "/v1/locations/", {}, "", 404, "not_found"},
+      {"GET", "/v1/offers//locations", {}, "", 404, "not_found"},
+      {"POST", "/v1/offers//locations/" + location, {}, "", 404, "not_found"},
+      {"POST", "/v1/offers/" + offer + "/locations/", {}, "", 404, "not_found"},
+      {"GET", "/v1/offers/" + std::string(5000, 'a'), {}, "offerId"},
+      {"GET", "/v1/offers/" + offer + std::string(1000, '0'), {}, "offerId"},
+      {"DELETE",
+       "/v1/offers/" + offer + "/locations/" + location + std::string(1000, 'f'),
+       {},
+       "locationId"},
+      {"GET", "/v1/offers/%20" + offer, {}, "offerId"},
+      {"GET", "/v1/offers/" + offer + "%20", {}, "offerId"},
+      {"GET", "/v1/offers/%7B" + offer + "%7D", {}, "offerId"},
+  });
+  // A CR LF in an id does not reach the response's headers.
+  const HttpResponse injected = api().get("/v1/offers/%0d%0aX-Injected:%201");
+  EXPECT_TRUE(IsApiError(injected, 400, "invalid_request", "offerId"));
+  EXPECT_EQ(injected.header("X-Injected"), "");
+
+  // Upper-case hex is the same id: it is normalised to lower case, not rejected.
+  std::string upperOffer = offer;
+  std::string upperLocation = location;
+  for (std::string* id : {&upperOffer, &upperLocation}) {
+    for (char& c : *id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  ASSERT_NE(upperOffer, offer);
+  const HttpResponse got = api().get("/v1/offers/" + upperOffer);
+  ASSERT_EQ(got.status, 200) << got.describe();
+  EXPECT_EQ(str(got.object(), "id"), offer);
+  // The link made in SetUp, named in upper case: already there (200), nothing counted twice.
+  const HttpResponse relinked = link(upperOffer, upperLocation);
+  ASSERT_EQ(relinked.status, 200) << relinked.describe();
+  EXPECT_EQ(num(relinked.object().at("offer"), "locationsTotal"), 1);
+  const auto offers = listIds("/v1/locations/" + upperLocation + "/offers");
+  EXPECT_EQ(offers, std::vector<std::string>{offer});
+}
+
+TEST_F(BadInputTest, PathTraversalInIds) {
+  const std::string offer = kSeededOffer;
+  const std::string location = kSeededLocation;
+  const std::string brand = kStarbucks;
+  expectRejected({
+      {"GET", "/v1/offers/..%2F..%2Fetc%2Fpasswd", {}, "offerId"},
+      {"GET", "/v1/offers/..%2f..%2fbrands", {}, "offerId"},
+      {"GET", "/v1/offers/..", {}, "offerId"},
+      {"GET", "/v1/offers/.", {}, "offerId"},
+      {"GET", "/v1/offers/%2e%2e", {}, "offerId"},
+      {"GET", "/v1/offers/%2e%2e%2fbrands", {}, "offerId"},
+      {"GET", "/v1/offers/%00", {}, "offerId"},
+      {"GET", "/v1/offers/" + offer + "%00", {}, "offerId"},
+      {"GET", "/v1/offers/" + offer + "%00.json", {}, "offerId"},
+      {"GET", "/v1/offers/" + offer + "%2F..%2F..%2Fbrands", {}, "offerId"},
+      {"GET", "/v1/locations/..%5C..%5Cwindows%5Cwin.ini", {}, "locationId"},
+      {"DELETE", "/v1/offers/..%2F..%2Fbrands%2F" + brand, {}, "offerId"},
+      {"DELETE", "/v1/brands/..%2Fbrands%2F" + brand, {}, "brandId"},
+      {"POST", "/v1/offers/" + offer + "/locations/..%2F" + location, {}, "locationId"},
+      {"PATCH", "/v1/brands/%2e%2e%2f" + brand, R"({"name":"x"})", "brandId"},
+      // Dot segments are not resolved: these name no route, so nothing is reached.
+      {"GET", "/v1/offers/../brands", {}, "", 404, "not_found"},
+      {"GET", "/v1/offers/%2e%2e/brands", {}, "", 404, "not_found"},
+      {"GET", "/v1/../v1/offers/" + offer, {}, "", 404, "not_found"},
+      {"GET", "/v1/./offers/" + offer, {}, "", 404, "not_found"},
+      {"DELETE", "/v1/offers/" + offer + "/../../brands/" + brand, {}, "", 404, "not_found"},
+  });
+}
+
+TEST_F(BadInputTest, OversizedHeadersGet431) {
+  // Sizes a little over the limit, sent in one write, so that the whole request is there
+  // before the server answers and closes (BytesThatAreNotHttpDoNotBringTheServerDown sends
+  // far more).
+  std::string many;  // 900 short fields, about 18 KiB together
+  for (int i = 0; i < 900; ++i) many += "X-Header-" + std::to_string(i) + ": value\r\n";
+  const std::vector<std::string> requests = {
+      "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(17 * 1024, 'a') + "\r\n\r\n",
+      "GET /v1/offers HTTP/1.1\r\nHost: x\r\nCookie: " + std::string(20 * 1024, 'c') + "\r\n\r\n",
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n" + many + "\r\n",
+      // The request line counts too.
+      "GET /v1/offers/" + std::string(kSeededOffer) + "?pad=" + std::string(17 * 1024, 'p') +
+          " HTTP/1.1\r\nHost: x\r\n\r\n",
+  };
+  for (const std::string& request : requests) {
+    RawConnection raw("127.0.0.1", server().port());
+    ASSERT_TRUE(raw.send(request));
+    const auto reply = raw.readResponse(10s);
+    ASSERT_EQ(reply.kind, RawConnection::Reply::Kind::kResponse) << request.substr(0, 60);
+    EXPECT_TRUE(IsApiError(reply.response, 431, "invalid_request", "header"))
+        << request.substr(0, 60) << " (" << request.size() << " bytes)";
+  }
+  // Just under the limit is fine.
+  const HttpResponse under =
+      api().request("GET", "/healthz", {}, {{"X-Big", std::string(15 * 1024, 'a')}});
+  EXPECT_EQ(under.status, 200) << under.describe();
+}
+
+TEST_F(BadInputTest, ChunkedLyingAndAmbiguousBodyLengths) {
+  using namespace std::string_literals;
+  using Kind = RawConnection::Reply::Kind;
+  // Chunked: no Content-Length to judge by; the server counts as the chunks arrive and
+  // stops at the limit.
+  {
+    RawConnection raw("127.0.0.1", server().port());
+    ASSERT_TRUE(raw.send(
+        "POST /v1/locations/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"));
+    const std::string chunk = "10000\r\n" + std::string(0x10000, ' ') + "\r\n";
+    for (int i = 0; i < 17; ++i) {  // 17 x 64 KiB: just over 1 MiB
+      if (!raw.send(chunk)) break;
+    }
+    const auto reply = raw.readResponse(10s);
+    ASSERT_EQ(reply.kind, Kind::kResponse) << "no answer to a chunked body over 1 MiB";
+    EXPECT_TRUE(IsApiError(reply.response, 413, "payload_too_large"));
+  }
+  // A Content-Length shorter than what follows: only the announced bytes are the body
+  // (here half a JSON object: 400), and the rest is read as the next request, which is
+  // not HTTP (400 and the connection closed, or just closed).
+  {
+    RawConnection raw("127.0.0.1", server().port());
+    const std::string body = R"({"name":"would be a brand"})";
+    raw.send(
+        "POST /v1/brands HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Length: 10\r\n\r\n" +
+        body + std::string(256 * 1024, 'x'));
+    const auto first = raw.readResponse(10s);
+    ASSERT_EQ(first.kind, Kind::kResponse);
+    EXPECT_TRUE(IsApiError(first.response, 400, "invalid_request", "body"));
+    const auto second = raw.readResponse(10s);
+    EXPECT_NE(second.kind, Kind::kTimeout);
+    if (second.kind == Kind::kResponse) {
+      EXPECT_TRUE(IsApiError(second.response, 400, "invalid_request"));
+      EXPECT_EQ(second.response.header("Connection"), "close");
+    }
+  }
+  // Framing that two servers could read two ways (request smuggling): refused outright.
+  for (const std::string& head : {
+           "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n"s,
+           "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n"s,
+           "Content-Length: 5\r\nContent-Length: 6\r\n"s,
+           "Content-Length: -5\r\n"s,
+           "Content-Length: 5, 5\r\n"s,
+           "Transfer-Encoding: gzip\r\n"s,
+       }) {
+    RawConnection raw("127.0.0.1", server().port());
+    raw.send("POST /v1/brands HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + head +
+             "\r\n{}\r\n\r\n0\r\n\r\n");
+    const auto reply = raw.readResponse(10s);
+    ASSERT_EQ(reply.kind, Kind::kResponse) << head;
+    EXPECT_TRUE(IsApiError(reply.response, 400, "invalid_request")) << head;
+  }
+}
+
+// Duplicate keys in an accepted body: the last value is the one stored (and the one that
+// was validated, see BadInputTest.DuplicateKeysTheLastOneCounts).
+class DuplicateKeysTest : public ServerTest {};
+
+TEST_F(DuplicateKeysTest, TheLastValueIsStored) {
+  const HttpResponse r = api().postRaw("/v1/brands", R"({"name":"first","name":"last"})");
+  ASSERT_EQ(r.status, 201) << r.describe();
+  const std::string id = str(r.object(), "id");
+  EXPECT_EQ(str(r.object(), "name"), "last");
+  EXPECT_EQ(str(fetch("/v1/brands/" + id), "name"), "last");
 }
 
 // A body of exactly 1 MiB is within the limit (limits are "over 1 MiB").

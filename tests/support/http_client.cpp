@@ -2,6 +2,9 @@
 // private io_context, because only asynchronous operations honour tcp_stream's deadline.
 #include "support/http_client.hpp"
 
+#include <poll.h>
+
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -11,6 +14,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cctype>
+#include <cerrno>
+#include <cstdint>
 #include <stdexcept>
 
 namespace offers::testing {
@@ -276,6 +281,26 @@ RawConnection::Reply RawConnection::readResponse(std::chrono::milliseconds timeo
     throw std::runtime_error("raw read: the server's reply is not HTTP: " + ec.message());
   }
   return reply;
+}
+
+RawConnection::Reply RawConnection::waitForReply(std::chrono::milliseconds timeout) {
+  if (impl_->buffer.size() == 0) {
+    // poll() rather than a read with a deadline: tcp_stream closes the socket when its
+    // deadline passes, and this wait must not.
+    pollfd ready{impl_->stream.socket().native_handle(), POLLIN | POLLRDHUP, 0};
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      const int n = ::poll(&ready, 1, static_cast<int>(std::max<std::int64_t>(0, left.count())));
+      if (n > 0) break;
+      if (n == 0) return Reply{};  // kTimeout, the connection left as it was
+      if (errno != EINTR) throw std::runtime_error("raw wait: poll failed");
+    }
+  }
+  // Something arrived (bytes, the end of the stream or a reset): the rest of a response
+  // follows at once, if it is one.
+  return readResponse(std::chrono::seconds(10));
 }
 
 // ---------------------------------------------------------------------------------------

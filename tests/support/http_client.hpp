@@ -97,6 +97,11 @@ class RawConnection {
   // before a complete response, kTimeout when it did neither within `timeout`.
   Reply readResponse(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+  // Like readResponse, except that when nothing at all arrives within `timeout` it
+  // returns kTimeout and leaves the connection open: a test can go on sending on it (a
+  // client trickling a request) or keep waiting for the server to close it (timeouts).
+  Reply waitForReply(std::chrono::milliseconds timeout);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
