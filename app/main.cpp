@@ -13,9 +13,9 @@
 #include "http/server.hpp"
 #include "jobs/runner.hpp"
 #include "link_brand.hpp"
+#include "metrics/metrics.hpp"
 #include "notify/address_policy.hpp"
 #include "notify/dispatcher.hpp"
-#include "metrics/metrics.hpp"
 #include "store/dynamodb/dynamodb_store.hpp"
 #include "store/observed_store.hpp"
 #include "store/rocksdb/rocksdb_store.hpp"
@@ -130,7 +130,14 @@ int serve(app::Config config) {
     service.checkWebhookHosts(notify::checkWebhookHost);
   }
   jobs::JobRunner runner(store, config.jobs);
-  service.onJobCreated([&runner] { runner.wake(); });
+  service.onJobCreated([&runner](const domain::Job& job) {
+    // Logged before the workers are woken, so that "queued" always comes before "running".
+    http::log::info("job", {{"jobId", job.id},
+                            {"status", domain::toString(job.status)},
+                            {"type", domain::toString(job.type)},
+                            {"offerId", job.offerId}});
+    runner.wake();
+  });
   notify::WebhookDispatcher dispatcher(store, config.webhooks);
   http::Api api(service, http::Access{&auth, &limiter});
   http::Server server(config.server, api);

@@ -158,7 +158,7 @@ Job Service::createJob(JobType type, std::string_view offerId) {
   job.brandId = offer.brandId;
   job.created = nowMillis();
   store_.createJob(job);
-  if (jobCreated_) jobCreated_();
+  if (jobCreated_) jobCreated_(job);
   return job;
 }
 

@@ -6,7 +6,8 @@
 namespace offers::http {
 namespace {
 
-// The job's state changes made by a request (the workers log the rest).
+// A cancel made by a request (creation is logged as the job is queued, main.cpp; the
+// workers log the rest).
 void logJob(const domain::Job& job) {
   log::info("job", {{"jobId", job.id},
                     {"status", domain::toString(job.status)},
@@ -20,8 +21,7 @@ void logJob(const domain::Job& job) {
 void addJobRoutes(Router& router, domain::Service& service) {
   router.add(Method::post, "/v1/jobs", [&service](const Call& c) {
     const auto request = decodeJobCreate(c.request.body);
-    auto job = service.createJob(request.type, request.offerId);
-    logJob(job);
+    auto job = service.createJob(request.type, request.offerId);  // logged as it is queued
     auto r = Response::json(202, domain::toJson(job));
     r.headers.emplace_back("Location", "/v1/jobs/" + job.id);
     return r;
