@@ -12,6 +12,9 @@ packages=(
   libcurl4-openssl-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   wrk curl jq python3
+  # The sanitizer and fuzz builds of `make test`: clang, its sanitizer and libFuzzer
+  # runtimes, and llvm-symbolizer for readable reports.
+  clang libclang-rt-14-dev llvm
   # A DynamoDB client that shares no code with ours, for the cross-check test.
   awscli
 )
