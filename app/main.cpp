@@ -94,9 +94,10 @@ void configureAccess(const app::Config& config, http::Authenticator& auth) {
       throw std::invalid_argument("refusing to listen on " + config.server.host +
                                   " without API keys (--allow-unauthenticated to do so anyway)");
     }
-    http::log::warn("authentication is off: no API keys configured, every client that can "
-                    "connect may read and change everything",
-                    {{"host", config.server.host}});
+    http::log::warn(
+        "authentication is off: no API keys configured, every client that can "
+        "connect may read and change everything",
+        {{"host", config.server.host}});
   }
 }
 
@@ -108,8 +109,7 @@ int serve(app::Config config) {
       auth.setKeys(loadApiKeys(config));
       http::log::info("api keys reloaded", {{"keys", auth.keyCount()}});
     } catch (const std::exception& e) {
-      http::log::error("api keys reload failed",
-                       {{"detail", e.what()}, {"keys", auth.keyCount()}});
+      http::log::error("api keys reload failed", {{"detail", e.what()}, {"keys", auth.keyCount()}});
     }
   };
   http::RateLimiter limiter(config.rateLimit);

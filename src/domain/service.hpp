@@ -28,9 +28,7 @@ class Service {
   void checkReady() { store_.ping(); }
 
   // Called after a job is persisted, to wake the workers (set by whoever runs them).
-  void onJobCreated(std::function<void(const Job&)> callback) {
-    jobCreated_ = std::move(callback);
-  }
+  void onJobCreated(std::function<void(const Job&)> callback) { jobCreated_ = std::move(callback); }
 
   // Vets the host of a new webhook's URL (decoded; IPv6 without brackets) once the rest of
   // the request is valid; throws Error to refuse it. main.cpp sets notify::checkWebhookHost

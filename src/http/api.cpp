@@ -78,7 +78,7 @@ Api::Api(domain::Service& service, Access access) : access_(access) {
 }
 
 std::optional<Response> Api::admit(const Request& request, const std::string* route,
-                                  Outcome& out) const {
+                                   Outcome& out) const {
   // Decided on the matched route, not on the raw path: "/%6detrics" and "/./metrics"
   // route to /metrics too, and must meet the same check.
   const std::string_view path = route ? std::string_view(*route) : std::string_view();
@@ -99,10 +99,10 @@ std::optional<Response> Api::admit(const Request& request, const std::string* ro
     const std::string_view client = out.keyName.empty() ? request.remote : out.keyName;
     if (const auto wait = access_.limiter->acquire(client)) {
       metrics::registry().httpRateLimited.with({}).add();
-      auto r = errorResponse(domain::ErrorCode::rate_limited,
-                             "rate limit of " + formatRate(access_.limiter->options().rate) +
-                                 " requests/s exceeded; retry after " + std::to_string(wait) +
-                                 " s");
+      auto r =
+          errorResponse(domain::ErrorCode::rate_limited,
+                        "rate limit of " + formatRate(access_.limiter->options().rate) +
+                            " requests/s exceeded; retry after " + std::to_string(wait) + " s");
       r.headers.emplace_back("Retry-After", std::to_string(wait));
       return r;
     }
@@ -130,8 +130,8 @@ Api::Outcome Api::handle(const Request& request) const {
     if (!target) target = parseTarget(request.target);  // throws its 400
     if (!match.handler) {
       if (match.allowed.empty()) {
-        out.response = errorResponse(domain::ErrorCode::not_found,
-                                     "no such resource: " + target->path);
+        out.response =
+            errorResponse(domain::ErrorCode::not_found, "no such resource: " + target->path);
         return out;
       }
       std::string allow;

@@ -13,7 +13,7 @@
 namespace offers::http {
 
 struct RateLimitOptions {
-  double rate = 0;  // requests per second; 0: no limit
+  double rate = 0;   // requests per second; 0: no limit
   double burst = 0;  // bucket size; 0: the same as rate
 };
 

@@ -80,10 +80,10 @@ const RequestSeries& requestSeries(const std::string* route, beast::http::verb m
     const std::string& label = route ? *route : unmatched;
     auto& registry = metrics::registry();
     it = cache
-             .emplace(key, RequestSeries{&registry.httpRequests.with(
-                                             {beast::http::to_string(method), label,
-                                              std::to_string(status)}),
-                                         &registry.httpDuration.with({label})})
+             .emplace(key,
+                      RequestSeries{&registry.httpRequests.with({beast::http::to_string(method),
+                                                                 label, std::to_string(status)}),
+                                    &registry.httpDuration.with({label})})
              .first;
   }
   return it->second;
@@ -238,8 +238,7 @@ class Server::Impl {
   // handed, not to the header as a whole: fields that arrive over several reads would
   // each start a fresh allowance.
   template <class Stream, class Parser>
-  asio::awaitable<boost::system::error_code> readHeader(Stream& stream,
-                                                        beast::flat_buffer& buffer,
+  asio::awaitable<boost::system::error_code> readHeader(Stream& stream, beast::flat_buffer& buffer,
                                                         Parser& parser) {
     std::size_t total = 0;
     for (;;) {
@@ -255,17 +254,17 @@ class Server::Impl {
         if (parser.is_header_done()) co_return boost::system::error_code();
       }
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_nothrow);
-      if (ec) co_return ec == asio::error::eof && total + buffer.size() > 0
-                  ? boost::system::error_code(beast::http::error::partial_message)
-                  : ec;
+      if (ec)
+        co_return ec == asio::error::eof&& total + buffer.size() > 0
+            ? boost::system::error_code(beast::http::error::partial_message)
+            : ec;
       buffer.commit(n);
     }
   }
 
   // The request's metrics and its log line, for every response the server sends.
-  void record(beast::http::verb method, const std::string* route, unsigned status,
-              double seconds, const std::string& requestId, const std::string& keyName,
-              const std::string& remote) {
+  void record(beast::http::verb method, const std::string* route, unsigned status, double seconds,
+              const std::string& requestId, const std::string& keyName, const std::string& remote) {
     const auto& series = requestSeries(route, method, status);
     series.requests->add();
     series.duration->observe(seconds);

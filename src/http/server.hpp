@@ -17,8 +17,8 @@ namespace offers::http {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  unsigned short port = 8080;  // 0: an ephemeral port, see Server::port()
-  unsigned threads = 0;        // 0: one per core
+  unsigned short port = 8080;           // 0: an ephemeral port, see Server::port()
+  unsigned threads = 0;                 // 0: one per core
   std::size_t bodyLimit = 1024 * 1024;  // larger: 413
   std::size_t headerLimit = 16 * 1024;  // larger: 431
   // A connection with no request under way is closed after this long.

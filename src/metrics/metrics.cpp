@@ -57,9 +57,9 @@ std::string escapeLabelValue(std::string_view value) {
 }
 
 const std::vector<double>& latencyBuckets() {
-  static const std::vector<double> bounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                          0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5,
-                                          5,      10};
+  static const std::vector<double> bounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                          0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
+                                          1,      2.5,     5,      10};
   return bounds;
 }
 
@@ -159,8 +159,7 @@ Registry::Registry()
       httpInFlight("offers_http_requests_in_flight", "Requests being handled now.", {}),
       httpConnections("offers_http_connections_open", "Client connections open now.", {}),
       httpConnectionsRejected("offers_http_connections_rejected_total",
-                              "Connections answered 503 because --max-connections were open.",
-                              {}),
+                              "Connections answered 503 because --max-connections were open.", {}),
       httpRateLimited("offers_http_rate_limited_total",
                       "Requests refused with 429 by the per-key rate limit.", {}),
       httpUnauthorized("offers_http_unauthorized_total",
@@ -170,11 +169,11 @@ Registry::Registry()
                     {"engine", "op"}, latencyBuckets()),
       storeErrors("offers_store_errors_total", "Store operations that failed, by error code.",
                   {"engine", "op", "code"}),
-      jobs("offers_jobs_total", "Bulk jobs this process carried to the given status.",
-           {"status"}),
+      jobs("offers_jobs_total", "Bulk jobs this process carried to the given status.", {"status"}),
       jobsRunning("offers_jobs_running", "Bulk jobs this process is working on now.", {}),
       jobLocationsLinked("offers_job_locations_linked_total",
-                         "Locations newly linked by bulk jobs, counted as their pages commit here.", {}),
+                         "Locations newly linked by bulk jobs, counted as their pages commit here.",
+                         {}),
       webhookDeliveries(
           "offers_webhook_deliveries_total",
           "Webhook delivery attempts: delivered, failed (will retry) or gave_up (last attempt).",

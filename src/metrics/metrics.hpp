@@ -95,16 +95,16 @@ class Registry {
   Registry();
 
   // HTTP front end
-  Family<Counter> httpRequests;            // method, route, status
-  Family<Histogram> httpDuration;          // route
-  Family<Gauge> httpInFlight;              // -
-  Family<Gauge> httpConnections;           // -
-  Family<Counter> httpConnectionsRejected; // -
-  Family<Counter> httpRateLimited;         // -
-  Family<Counter> httpUnauthorized;        // -
+  Family<Counter> httpRequests;             // method, route, status
+  Family<Histogram> httpDuration;           // route
+  Family<Gauge> httpInFlight;               // -
+  Family<Gauge> httpConnections;            // -
+  Family<Counter> httpConnectionsRejected;  // -
+  Family<Counter> httpRateLimited;          // -
+  Family<Counter> httpUnauthorized;         // -
   // Store
   Family<Histogram> storeDuration;  // engine, op
-  Family<Counter> storeErrors;       // engine, op, code
+  Family<Counter> storeErrors;      // engine, op, code
   // Jobs
   Family<Counter> jobs;                // status
   Family<Gauge> jobsRunning;           // -

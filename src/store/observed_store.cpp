@@ -132,7 +132,8 @@ void ObservedStore::createBrand(const Brand& brand) {
 std::optional<Brand> ObservedStore::getBrand(std::string_view id) {
   return timed(k_getBrand, [&]() -> std::optional<Brand> { return inner_.getBrand(id); });
 }
-Brand ObservedStore::updateBrand(std::string_view id, const domain::BrandPatch& patch, domain::Millis now) {
+Brand ObservedStore::updateBrand(std::string_view id, const domain::BrandPatch& patch,
+                                 domain::Millis now) {
   return timed(k_updateBrand, [&]() -> Brand { return inner_.updateBrand(id, patch, now); });
 }
 void ObservedStore::deleteBrand(std::string_view id) {
@@ -147,13 +148,15 @@ void ObservedStore::createOffer(const Offer& offer) {
 std::optional<Offer> ObservedStore::getOffer(std::string_view id) {
   return timed(k_getOffer, [&]() -> std::optional<Offer> { return inner_.getOffer(id); });
 }
-Offer ObservedStore::updateOffer(std::string_view id, const domain::OfferPatch& patch, domain::Millis now) {
+Offer ObservedStore::updateOffer(std::string_view id, const domain::OfferPatch& patch,
+                                 domain::Millis now) {
   return timed(k_updateOffer, [&]() -> Offer { return inner_.updateOffer(id, patch, now); });
 }
 void ObservedStore::deleteOffer(std::string_view id) {
   return timed(k_deleteOffer, [&]() -> void { return inner_.deleteOffer(id); });
 }
-Page<Offer> ObservedStore::listOffers(const std::optional<std::string>& brandId, const PageRequest& page) {
+Page<Offer> ObservedStore::listOffers(const std::optional<std::string>& brandId,
+                                      const PageRequest& page) {
   return timed(k_listOffers, [&]() -> Page<Offer> { return inner_.listOffers(brandId, page); });
 }
 void ObservedStore::createLocations(const std::vector<Location>& locations) {
@@ -162,26 +165,35 @@ void ObservedStore::createLocations(const std::vector<Location>& locations) {
 std::optional<Location> ObservedStore::getLocation(std::string_view id) {
   return timed(k_getLocation, [&]() -> std::optional<Location> { return inner_.getLocation(id); });
 }
-Location ObservedStore::updateLocation(std::string_view id, const domain::LocationPatch& patch, domain::Millis now) {
-  return timed(k_updateLocation, [&]() -> Location { return inner_.updateLocation(id, patch, now); });
+Location ObservedStore::updateLocation(std::string_view id, const domain::LocationPatch& patch,
+                                       domain::Millis now) {
+  return timed(k_updateLocation,
+               [&]() -> Location { return inner_.updateLocation(id, patch, now); });
 }
 void ObservedStore::deleteLocation(std::string_view id) {
   return timed(k_deleteLocation, [&]() -> void { return inner_.deleteLocation(id); });
 }
-Page<Location> ObservedStore::listLocations(const std::optional<std::string>& brandId, const PageRequest& page) {
-  return timed(k_listLocations, [&]() -> Page<Location> { return inner_.listLocations(brandId, page); });
+Page<Location> ObservedStore::listLocations(const std::optional<std::string>& brandId,
+                                            const PageRequest& page) {
+  return timed(k_listLocations,
+               [&]() -> Page<Location> { return inner_.listLocations(brandId, page); });
 }
 domain::LinkResult ObservedStore::link(std::string_view offerId, std::string_view locationId) {
   return timed(k_link, [&]() -> domain::LinkResult { return inner_.link(offerId, locationId); });
 }
 domain::UnlinkResult ObservedStore::unlink(std::string_view offerId, std::string_view locationId) {
-  return timed(k_unlink, [&]() -> domain::UnlinkResult { return inner_.unlink(offerId, locationId); });
+  return timed(k_unlink,
+               [&]() -> domain::UnlinkResult { return inner_.unlink(offerId, locationId); });
 }
-Page<Location> ObservedStore::listLocationsOfOffer(std::string_view offerId, const PageRequest& page) {
-  return timed(k_listLocationsOfOffer, [&]() -> Page<Location> { return inner_.listLocationsOfOffer(offerId, page); });
+Page<Location> ObservedStore::listLocationsOfOffer(std::string_view offerId,
+                                                   const PageRequest& page) {
+  return timed(k_listLocationsOfOffer,
+               [&]() -> Page<Location> { return inner_.listLocationsOfOffer(offerId, page); });
 }
-Page<Offer> ObservedStore::listOffersOfLocation(std::string_view locationId, const PageRequest& page) {
-  return timed(k_listOffersOfLocation, [&]() -> Page<Offer> { return inner_.listOffersOfLocation(locationId, page); });
+Page<Offer> ObservedStore::listOffersOfLocation(std::string_view locationId,
+                                                const PageRequest& page) {
+  return timed(k_listOffersOfLocation,
+               [&]() -> Page<Offer> { return inner_.listOffersOfLocation(locationId, page); });
 }
 void ObservedStore::createJob(const domain::Job& job) {
   return timed(k_createJob, [&]() -> void { return inner_.createJob(job); });
@@ -189,7 +201,8 @@ void ObservedStore::createJob(const domain::Job& job) {
 std::optional<domain::Job> ObservedStore::getJob(std::string_view id) {
   return timed(k_getJob, [&]() -> std::optional<domain::Job> { return inner_.getJob(id); });
 }
-Page<domain::Job> ObservedStore::listJobs(const std::optional<std::string>& offerId, const PageRequest& page) {
+Page<domain::Job> ObservedStore::listJobs(const std::optional<std::string>& offerId,
+                                          const PageRequest& page) {
   return timed(k_listJobs, [&]() -> Page<domain::Job> { return inner_.listJobs(offerId, page); });
 }
 std::vector<std::string> ObservedStore::activeJobs() {
@@ -207,8 +220,10 @@ domain::Job ObservedStore::failJob(std::string_view id, const domain::JobError& 
 std::size_t ObservedStore::repairAbandoned(domain::Millis now) {
   return timed(k_repairAbandoned, [&]() -> std::size_t { return inner_.repairAbandoned(now); });
 }
-Page<domain::Event> ObservedStore::listEvents(std::optional<std::uint64_t> after, std::size_t limit) {
-  return timed(k_listEvents, [&]() -> Page<domain::Event> { return inner_.listEvents(after, limit); });
+Page<domain::Event> ObservedStore::listEvents(std::optional<std::uint64_t> after,
+                                              std::size_t limit) {
+  return timed(k_listEvents,
+               [&]() -> Page<domain::Event> { return inner_.listEvents(after, limit); });
 }
 std::optional<domain::Event> ObservedStore::getEvent(std::uint64_t seq) {
   return timed(k_getEvent, [&]() -> std::optional<domain::Event> { return inner_.getEvent(seq); });
@@ -217,25 +232,35 @@ void ObservedStore::createWebhook(const domain::Webhook& webhook) {
   return timed(k_createWebhook, [&]() -> void { return inner_.createWebhook(webhook); });
 }
 std::optional<domain::Webhook> ObservedStore::getWebhook(std::string_view id) {
-  return timed(k_getWebhook, [&]() -> std::optional<domain::Webhook> { return inner_.getWebhook(id); });
+  return timed(k_getWebhook,
+               [&]() -> std::optional<domain::Webhook> { return inner_.getWebhook(id); });
 }
 Page<domain::Webhook> ObservedStore::listWebhooks(const PageRequest& page) {
-  return timed(k_listWebhooks, [&]() -> Page<domain::Webhook> { return inner_.listWebhooks(page); });
+  return timed(k_listWebhooks,
+               [&]() -> Page<domain::Webhook> { return inner_.listWebhooks(page); });
 }
 void ObservedStore::deleteWebhook(std::string_view id) {
   return timed(k_deleteWebhook, [&]() -> void { return inner_.deleteWebhook(id); });
 }
 std::size_t ObservedStore::fanOutEvents(std::size_t maxEvents, domain::Millis now) {
-  return timed(k_fanOutEvents, [&]() -> std::size_t { return inner_.fanOutEvents(maxEvents, now); });
+  return timed(k_fanOutEvents,
+               [&]() -> std::size_t { return inner_.fanOutEvents(maxEvents, now); });
 }
-std::vector<domain::PendingDelivery> ObservedStore::dueDeliveries(domain::Millis now, std::size_t limit) {
-  return timed(k_dueDeliveries, [&]() -> std::vector<domain::PendingDelivery> { return inner_.dueDeliveries(now, limit); });
+std::vector<domain::PendingDelivery> ObservedStore::dueDeliveries(domain::Millis now,
+                                                                  std::size_t limit) {
+  return timed(k_dueDeliveries, [&]() -> std::vector<domain::PendingDelivery> {
+    return inner_.dueDeliveries(now, limit);
+  });
 }
-void ObservedStore::recordAttempt(const domain::PendingDelivery& delivery, const domain::DeliveryAttempt& attempt) {
+void ObservedStore::recordAttempt(const domain::PendingDelivery& delivery,
+                                  const domain::DeliveryAttempt& attempt) {
   return timed(k_recordAttempt, [&]() -> void { return inner_.recordAttempt(delivery, attempt); });
 }
-Page<domain::DeliveryAttempt> ObservedStore::listDeliveryAttempts(std::string_view webhookId, const PageRequest& page) {
-  return timed(k_listDeliveryAttempts, [&]() -> Page<domain::DeliveryAttempt> { return inner_.listDeliveryAttempts(webhookId, page); });
+Page<domain::DeliveryAttempt> ObservedStore::listDeliveryAttempts(std::string_view webhookId,
+                                                                  const PageRequest& page) {
+  return timed(k_listDeliveryAttempts, [&]() -> Page<domain::DeliveryAttempt> {
+    return inner_.listDeliveryAttempts(webhookId, page);
+  });
 }
 
 }  // namespace offers::store

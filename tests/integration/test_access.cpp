@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/log_lines.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -128,23 +129,6 @@ bool waitForOutput(const ServerProcess& server,
     if (Clock::now() >= deadline) return false;
     std::this_thread::sleep_for(10ms);
   }
-}
-
-// The JSON log lines of `output` that are objects.
-std::vector<json::object> logLines(const std::string& output) {
-  std::vector<json::object> lines;
-  std::istringstream in(output);
-  for (std::string line; std::getline(in, line);) {
-    boost::system::error_code ec;
-    json::value value = json::parse(line, ec);
-    if (!ec && value.is_object()) lines.push_back(std::move(value.as_object()));
-  }
-  return lines;
-}
-
-bool hasField(const json::object& line, std::string_view key, std::string_view value) {
-  const json::value* field = line.if_contains(key);
-  return field != nullptr && field->is_string() && field->as_string() == value;
 }
 
 // ---- A server with keys from both sources -----------------------------------------------
@@ -467,7 +451,7 @@ class KeyReloadTest : public AccessTest {
     const bool seen = waitForOutput(server(), [&](const std::string& out) {
       std::size_t count = 0;
       for (const auto& line : logLines(out)) {
-        if (hasField(line, "msg", msg) && ++count == nth) {
+        if (hasString(line, "msg", msg) && ++count == nth) {
           found = line;
           return true;
         }
@@ -490,7 +474,7 @@ TEST_F(KeyReloadTest, SighupSwapsTheKeysAtOnce) {
   writeFile(keysFile_, "# rotated\nalice:" + alice_ + "\ndave:" + dave + "\n" + unnamed + "\n");
   const json::object line = reload("api keys reloaded", 1);
   ASSERT_FALSE(line.empty());
-  EXPECT_TRUE(hasField(line, "level", "info")) << json::serialize(line);
+  EXPECT_TRUE(hasString(line, "level", "info")) << json::serialize(line);
   ASSERT_TRUE(line.contains("keys")) << json::serialize(line);
   EXPECT_EQ(line.at("keys").to_number<std::int64_t>(), 3) << json::serialize(line);
 
@@ -524,7 +508,7 @@ TEST_F(KeyReloadTest, AFailedReloadKeepsTheKeysInForce) {
   writeFile(keysFile_, "alice:" + alice_ + "\ndave:" + dave + "\nbad:" + tooShort + "\n");
   const json::object line = reload("api keys reload failed", 1);
   ASSERT_FALSE(line.empty());
-  EXPECT_TRUE(hasField(line, "level", "error")) << json::serialize(line);
+  EXPECT_TRUE(hasString(line, "level", "error")) << json::serialize(line);
   EXPECT_EQ(server().output().find(tooShort), std::string::npos) << "the log quotes the bad key";
 
   EXPECT_EQ(call(alice_, "GET", "/v1/offers").status, 200);
@@ -727,19 +711,19 @@ TEST_F(NoKeysTest, EverythingIsOpenAndTheLogSaysSo) {
   EXPECT_EQ(api().get("/metrics").status, 200);
   // A credential is not needed, and one sent anyway is not refused.
   EXPECT_EQ(api().request("GET", "/v1/offers", std::nullopt, bearer(newKey("any"))).status, 200);
-  EXPECT_TRUE(
-      waitForOutput(server(),
-                    [](const std::string& out) {
-                      for (const auto& line : logLines(out)) {
-                        const json::value* msg = line.if_contains("msg");
-                        if (hasField(line, "level", "warn") && msg != nullptr && msg->is_string() &&
-                            std::string_view(msg->as_string()).find("authentication is off") !=
-                                std::string::npos) {
-                          return true;
-                        }
-                      }
-                      return false;
-                    }))
+  EXPECT_TRUE(waitForOutput(
+      server(),
+      [](const std::string& out) {
+        for (const auto& line : logLines(out)) {
+          const json::value* msg = line.if_contains("msg");
+          if (hasString(line, "level", "warn") && msg != nullptr && msg->is_string() &&
+              std::string_view(msg->as_string()).find("authentication is off") !=
+                  std::string::npos) {
+            return true;
+          }
+        }
+        return false;
+      }))
       << "no warning that authentication is off; output:\n"
       << server().output();
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "support/jobs_helpers.hpp"
+#include "support/log_lines.hpp"
 #include "support/sample_ids.hpp"
 #include "support/server_process.hpp"
 #include "support/webhook_receiver.hpp"
@@ -218,22 +219,6 @@ TEST(PrometheusParser, RejectsWhatTheFormatForbids) {
 }
 
 // ---- Helpers shared by the fixtures ----------------------------------------------------
-
-std::vector<json::object> logLines(const std::string& output) {
-  std::vector<json::object> lines;
-  std::istringstream in(output);
-  for (std::string line; std::getline(in, line);) {
-    boost::system::error_code ec;
-    json::value value = json::parse(line, ec);
-    if (!ec && value.is_object()) lines.push_back(std::move(value.as_object()));
-  }
-  return lines;
-}
-
-bool hasString(const json::object& line, std::string_view key, std::string_view value) {
-  const json::value* field = line.if_contains(key);
-  return field != nullptr && field->is_string() && field->as_string() == value;
-}
 
 bool isGeneratedRequestId(const std::string& id) {
   return id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos;

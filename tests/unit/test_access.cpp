@@ -145,8 +145,8 @@ class ApiAccessTest : public ::testing::Test {
 
   http::Api::Outcome call(std::string target, std::string authorization = {},
                           std::string remote = "192.0.2.1") {
-    return api_.handle(http::Request{http::Method::get, std::move(target), {},
-                                     std::move(authorization), std::move(remote)});
+    return api_.handle(http::Request{
+        http::Method::get, std::move(target), {}, std::move(authorization), std::move(remote)});
   }
 
   static std::string header(const http::Response& r, std::string_view name) {
@@ -157,8 +157,7 @@ class ApiAccessTest : public ::testing::Test {
   }
 
   static std::string code(const http::Response& r) {
-    return boost::json::value_to<std::string>(
-        boost::json::parse(r.body).at("error").at("code"));
+    return boost::json::value_to<std::string>(boost::json::parse(r.body).at("error").at("code"));
   }
 
   TempDir dir_;
@@ -228,7 +227,8 @@ TEST(ApiWithoutKeys, EverythingIsOpenAndLimitedPerClientAddress) {
   http::RateLimiter limiter{{.rate = 1, .burst = 1}};
   http::Api api{service, http::Access{&auth, &limiter}};
   auto call = [&](std::string target, std::string remote) {
-    return api.handle(http::Request{http::Method::get, std::move(target), {}, {}, std::move(remote)})
+    return api
+        .handle(http::Request{http::Method::get, std::move(target), {}, {}, std::move(remote)})
         .response.status;
   };
   EXPECT_EQ(call("/metrics", "192.0.2.1"), 200u);

@@ -81,14 +81,27 @@ TEST(AddressPolicy, RefusesEachIPv4RangeUpToItsEdges) {
 
 TEST(AddressPolicy, AcceptsTheIPv4AddressesJustOutsideEachRange) {
   expectClasses({
-      {"1.0.0.0", kPublic},         {"9.255.255.255", kPublic},   {"11.0.0.0", kPublic},
-      {"100.63.255.255", kPublic},  {"100.128.0.0", kPublic},     {"126.255.255.255", kPublic},
-      {"128.0.0.0", kPublic},       {"169.253.255.255", kPublic}, {"169.255.0.0", kPublic},
-      {"172.15.255.255", kPublic},  {"172.32.0.0", kPublic},      {"191.255.255.255", kPublic},
-      {"192.0.1.0", kPublic},       {"192.0.2.1", kPublic},  // documentation range: not in the
-                                                             // refused list
-      {"192.167.255.255", kPublic}, {"192.169.0.0", kPublic},     {"198.17.255.255", kPublic},
-      {"198.20.0.0", kPublic},      {"223.255.255.255", kPublic}, {"8.8.8.8", kPublic},
+      {"1.0.0.0", kPublic},
+      {"9.255.255.255", kPublic},
+      {"11.0.0.0", kPublic},
+      {"100.63.255.255", kPublic},
+      {"100.128.0.0", kPublic},
+      {"126.255.255.255", kPublic},
+      {"128.0.0.0", kPublic},
+      {"169.253.255.255", kPublic},
+      {"169.255.0.0", kPublic},
+      {"172.15.255.255", kPublic},
+      {"172.32.0.0", kPublic},
+      {"191.255.255.255", kPublic},
+      {"192.0.1.0", kPublic},
+      {"192.0.2.1", kPublic},  // documentation range: not in the
+                               // refused list
+      {"192.167.255.255", kPublic},
+      {"192.169.0.0", kPublic},
+      {"198.17.255.255", kPublic},
+      {"198.20.0.0", kPublic},
+      {"223.255.255.255", kPublic},
+      {"8.8.8.8", kPublic},
       {"93.184.216.34", kPublic},
   });
 }

@@ -99,7 +99,8 @@ TEST(Error, ThrowHelpers) {
 
 TEST(ErrorResponse, MessagesAreAlwaysValidUtf8) {
   // Client bytes quoted in a message (a path, a parameter name) that are not UTF-8.
-  const auto r = http::errorResponse(ErrorCode::invalid_request, "\xff\xfe: unknown query parameter");
+  const auto r =
+      http::errorResponse(ErrorCode::invalid_request, "\xff\xfe: unknown query parameter");
   const auto body = boost::json::parse(r.body);  // throws on invalid UTF-8
   EXPECT_EQ(body.at("error").at("message").as_string(),
             "\xEF\xBF\xBD\xEF\xBF\xBD: unknown query parameter");
