@@ -139,15 +139,14 @@ std::size_t Authenticator::keyCount() const {
   return keys_.load()->keys.size();
 }
 
-AuthResult Authenticator::match(const std::vector<const Entry*>& entries,
-                                std::string_view authorization) {
+AuthResult Authenticator::match(std::span<const Entry> entries, std::string_view authorization) {
   if (authorization.empty()) return {AuthResult::Status::missing, {}};
   const auto token = bearerToken(authorization);
   const auto digest = sha256(token.value_or(authorization));
   const Entry* found = nullptr;
   // Every entry is compared, whichever matches, so the time taken tells nothing.
-  for (const Entry* e : entries) {
-    if (CRYPTO_memcmp(e->digest.data(), digest.data(), digest.size()) == 0) found = e;
+  for (const Entry& e : entries) {
+    if (CRYPTO_memcmp(e.digest.data(), digest.data(), digest.size()) == 0) found = &e;
   }
   if (!token || !found) return {AuthResult::Status::invalid, {}};
   return {AuthResult::Status::ok, found->name};
@@ -155,16 +154,13 @@ AuthResult Authenticator::match(const std::vector<const Entry*>& entries,
 
 AuthResult Authenticator::check(std::string_view authorization) const {
   const auto set = keys_.load();
-  std::vector<const Entry*> entries;
-  entries.reserve(set->keys.size());
-  for (const auto& e : set->keys) entries.push_back(&e);
-  return match(entries, authorization);
+  return match(set->keys, authorization);
 }
 
 AuthResult Authenticator::checkMetrics(std::string_view authorization) const {
   const auto set = keys_.load();
   if (!set->metricsKey) return check(authorization);
-  return match({&*set->metricsKey}, authorization);
+  return match(std::span(&*set->metricsKey, 1), authorization);
 }
 
 }  // namespace offers::http

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,7 +63,7 @@ class Authenticator {
     std::vector<Entry> keys;
     std::optional<Entry> metricsKey;
   };
-  static AuthResult match(const std::vector<const Entry*>& entries, std::string_view authorization);
+  static AuthResult match(std::span<const Entry> entries, std::string_view authorization);
   void replace(const std::function<void(KeySet&)>& change);
 
   std::mutex writer_;  // one change at a time; readers never wait

@@ -192,12 +192,12 @@ class Server::Impl {
       // Counted here, where the limit is checked, not when the session starts: a burst of
       // accepts must not all see the same count.
       if (connections_.load() >= options_.maxConnections) {
-        metrics::registry().httpConnectionsRejected.with({}).add();
+        connectionsRejected_.add();
         asio::co_spawn(executor, refuseConnection(std::move(socket)), asio::detached);
         continue;
       }
       ++connections_;
-      metrics::registry().httpConnections.with({}).add(1);
+      connectionsOpen_.add(1);
       asio::co_spawn(executor, session(std::move(socket)), asio::detached);
     }
   }
@@ -296,7 +296,7 @@ class Server::Impl {
       Impl& server;
       ~Open() {
         --server.connections_;
-        metrics::registry().httpConnections.with({}).add(-1);
+        server.connectionsOpen_.add(-1);
       }
     } open{*this};
     boost::system::error_code ignored;
@@ -343,8 +343,7 @@ class Server::Impl {
       }
       const auto started = std::chrono::steady_clock::now();
       ++inFlight_;
-      auto& inFlightGauge = metrics::registry().httpInFlight.with({});
-      inFlightGauge.add(1);
+      inFlightGauge_.add(1);
       const std::string requestId = requestIdOf(parser);
       auto message = parser.release();
       Request request{message.method(), std::string(message.target()), std::move(message.body()),
@@ -355,7 +354,7 @@ class Server::Impl {
       co_await send(stream, outcome.response, keepAlive, message.version());
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      inFlightGauge.add(-1);
+      inFlightGauge_.add(-1);
       --inFlight_;
       record(request.method, outcome.route, outcome.response.status, seconds, requestId,
              outcome.keyName, remote);
@@ -411,6 +410,10 @@ class Server::Impl {
   std::atomic<bool> stopping_{false};
   std::atomic<int> inFlight_{0};
   std::atomic<std::size_t> connections_{0};
+  // The series this class updates on every connection and request, looked up once.
+  metrics::Gauge& connectionsOpen_ = metrics::registry().httpConnections.with({});
+  metrics::Counter& connectionsRejected_ = metrics::registry().httpConnectionsRejected.with({});
+  metrics::Gauge& inFlightGauge_ = metrics::registry().httpInFlight.with({});
 };
 
 Server::Server(ServerOptions options, const Api& api)

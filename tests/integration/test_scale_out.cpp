@@ -45,7 +45,7 @@ class ScaleOutTest : public JobServerTest {
       GTEST_SKIP() << "several processes on one table need the DynamoDB engine; this runs in "
                       "the integration-dynamodb.* registration (OFFERS_TEST_STORE=dynamodb)";
     }
-    useTestCredentials();
+    useDynaliteCredentials();
   }
 
   // An instance that died on its own during the test fails it, as ServerTest does for its
@@ -107,20 +107,6 @@ class ScaleOutTest : public JobServerTest {
 
   std::vector<std::unique_ptr<TempDir>> dirs_;
   std::vector<std::unique_ptr<ServerProcess>> instances_;
-
- private:
-  // The servers sign their DynamoDB requests with credentials from the environment they
-  // inherit; dynalite checks only their form. Set once, before the first child starts
-  // (setenv is not safe against a concurrent getenv), with the values ServerTest uses.
-  static void useTestCredentials() {
-    static const bool done = [] {
-      setenv("AWS_ACCESS_KEY_ID", "test", 1);
-      setenv("AWS_SECRET_ACCESS_KEY", "test", 1);
-      unsetenv("AWS_SESSION_TOKEN");
-      return true;
-    }();
-    (void)done;
-  }
 };
 
 // ---- 1. Concurrent links and unlinks through three instances ----

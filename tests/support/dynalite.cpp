@@ -122,16 +122,30 @@ DynaliteProcess::~DynaliteProcess() {
   stopChild();
 }
 
+void useDynaliteCredentials() {
+  static const bool done = [] {
+    setenv("AWS_ACCESS_KEY_ID", "test", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "test", 1);
+    unsetenv("AWS_SESSION_TOKEN");
+    return true;
+  }();
+  (void)done;
+}
+
+void killAndReap(pid_t pid) {
+  kill(pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
 void DynaliteProcess::stopChild() {
   if (stdinFd_ >= 0) {
     close(stdinFd_);
     stdinFd_ = -1;
   }
   if (pid_ > 0) {
-    kill(pid_, SIGKILL);
-    int status = 0;
-    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
+    killAndReap(pid_);
     pid_ = -1;
   }
   // The pipe's write end died with the child, so the reader sees end of file.

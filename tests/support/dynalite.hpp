@@ -16,6 +16,16 @@
 
 namespace offers::testing {
 
+// Fixed AWS credentials in this process's environment, which the servers it starts
+// inherit and sign their DynamoDB requests with: dynalite checks their form, never their
+// value, and fixed ones keep any real credentials of the machine away from the tests.
+// Idempotent; call before the first child starts (setenv is not safe against a
+// concurrent getenv).
+void useDynaliteCredentials();
+
+// SIGKILL and reap a child process.
+void killAndReap(pid_t pid);
+
 class DynaliteProcess {
  public:
   // Starts `node tests/support/dynalite_launcher.js` and returns once it has announced

@@ -102,10 +102,7 @@ ServerProcess::~ServerProcess() {
   }
 #endif
   if (pid_ > 0) {
-    kill(pid_, SIGKILL);
-    int status = 0;
-    while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
+    killAndReap(pid_);
     pid_ = -1;
   }
   output_.join();

@@ -325,21 +325,6 @@ class ServerTest : public ::testing::Test {
   int threads_ = 0;
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<HttpClient> api_;
-
- private:
-  // The server signs its DynamoDB requests with credentials from the environment, which
-  // it inherits from this process. dynalite checks their form, never their value; fixed
-  // ones also keep any real credentials of the machine away from the tests. Set once per
-  // process (setenv is not safe against concurrent getenv), before the first server.
-  static void useDynaliteCredentials() {
-    static const bool done = [] {
-      setenv("AWS_ACCESS_KEY_ID", "test", 1);
-      setenv("AWS_SECRET_ACCESS_KEY", "test", 1);
-      unsetenv("AWS_SESSION_TOKEN");
-      return true;
-    }();
-    (void)done;
-  }
 };
 
 #endif  // OFFERS_API_BINARY
