@@ -336,7 +336,7 @@ Config parseCommandLine(const std::vector<std::string>& args) {
       (config.command == Command::serve || config.command == Command::seed)) {
     if (config.dynamodb.client.endpoint.empty()) bad("--store dynamodb needs --dynamodb-endpoint");
     if (config.dynamodb.client.region.empty()) bad("--store dynamodb needs --aws-region");
-    config.dynamodb.client.credentials = store::dynamodb::Credentials::fromEnvironment();
+    config.dynamodb.client.credentials = aws::Credentials::fromEnvironment();
     if (config.dynamodb.client.credentials.accessKeyId.empty() ||
         config.dynamodb.client.credentials.secretAccessKey.empty()) {
       bad("--store dynamodb needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");

@@ -6,10 +6,10 @@
 
 #include "cli.hpp"
 #include "domain/error.hpp"
-#include "domain/seed.hpp"
-#include "domain/service.hpp"
+#include "service/seed.hpp"
+#include "service/service.hpp"
 #include "http/api.hpp"
-#include "http/log.hpp"
+#include "log/log.hpp"
 #include "http/server.hpp"
 #include "jobs/runner.hpp"
 #include "link_brand.hpp"
@@ -25,7 +25,7 @@ namespace {
 using namespace offers;
 
 std::string seedData(const app::Config& config) {
-  if (!config.seedFile) return std::string(domain::sampleData());
+  if (!config.seedFile) return std::string(service::sampleData());
   std::ifstream in(*config.seedFile);
   if (!in) throw std::invalid_argument("--file: cannot read " + *config.seedFile);
   std::stringstream text;
@@ -34,8 +34,8 @@ std::string seedData(const app::Config& config) {
 }
 
 void runSeed(store::Store& store, const app::Config& config) {
-  const auto report = domain::seed(store, seedData(config));
-  http::log::info("seeded", {{"created", report.created}, {"existing", report.existing}});
+  const auto report = service::seed(store, seedData(config));
+  log::info("seeded", {{"created", report.created}, {"existing", report.existing}});
 }
 
 std::unique_ptr<store::Store> openStore(const app::Config& config) {
@@ -94,7 +94,7 @@ void configureAccess(const app::Config& config, http::Authenticator& auth) {
       throw std::invalid_argument("refusing to listen on " + config.server.host +
                                   " without API keys (--allow-unauthenticated to do so anyway)");
     }
-    http::log::warn(
+    log::warn(
         "authentication is off: no API keys configured, every client that can "
         "connect may read and change everything",
         {{"host", config.server.host}});
@@ -107,9 +107,9 @@ int serve(app::Config config) {
   config.server.onReload = [&config, &auth] {
     try {
       auth.setKeys(loadApiKeys(config));
-      http::log::info("api keys reloaded", {{"keys", auth.keyCount()}});
+      log::info("api keys reloaded", {{"keys", auth.keyCount()}});
     } catch (const std::exception& e) {
-      http::log::error("api keys reload failed", {{"detail", e.what()}, {"keys", auth.keyCount()}});
+      log::error("api keys reload failed", {{"detail", e.what()}, {"keys", auth.keyCount()}});
     }
   };
   http::RateLimiter limiter(config.rateLimit);
@@ -123,7 +123,7 @@ int serve(app::Config config) {
     config.server.threads = std::max(32u, 8 * std::thread::hardware_concurrency());
   }
   if (config.seed) runSeed(store, config);
-  domain::Service service(store);
+  service::Service service(store);
   // Webhook targets must be public unless --allow-private-webhooks: checked here at
   // registration, and by the dispatcher's sender at every connection (config.webhooks).
   if (!config.webhooks.sender.allowPrivateTargets) {
@@ -132,7 +132,7 @@ int serve(app::Config config) {
   jobs::JobRunner runner(store, config.jobs);
   service.onJobCreated([&runner](const domain::Job& job) {
     // Logged before the workers are woken, so that "queued" always comes before "running".
-    http::log::info("job", {{"jobId", job.id},
+    log::info("job", {{"jobId", job.id},
                             {"status", domain::toString(job.status)},
                             {"type", domain::toString(job.type)},
                             {"offerId", job.offerId}});
@@ -143,7 +143,7 @@ int serve(app::Config config) {
   http::Server server(config.server, api);
   runner.start();
   dispatcher.start();
-  http::log::info("listening", {{"host", config.server.host},
+  log::info("listening", {{"host", config.server.host},
                                 {"port", server.port()},
                                 {"store", config.store},
                                 {"dataDir", config.dataDir},
@@ -153,7 +153,7 @@ int serve(app::Config config) {
   // store (as it goes out of scope).
   runner.stop();
   dispatcher.stop();
-  http::log::info("stopped");
+  log::info("stopped");
   return 0;
 }
 

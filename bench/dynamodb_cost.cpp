@@ -43,9 +43,9 @@
 #include <vector>
 
 #include "domain/job.hpp"
-#include "domain/service.hpp"
+#include "domain/id.hpp"
 #include "domain/time.hpp"
-#include "store/dynamodb/client.hpp"
+#include "aws/client.hpp"
 #include "store/dynamodb/dynamodb_store.hpp"
 // The engine's item keys, so that the items measured here are found where the engine
 // puts them rather than where a second copy of the layout says they are.

@@ -4,7 +4,7 @@
 
 #include "domain/validation.hpp"
 #include "http/error_mapping.hpp"
-#include "http/log.hpp"
+#include "log/log.hpp"
 #include "metrics/metrics.hpp"
 
 namespace offers::http {
@@ -55,7 +55,7 @@ std::string formatRate(double rate) {
 
 }  // namespace
 
-Api::Api(domain::Service& service, Access access) : access_(access) {
+Api::Api(service::Service& service, Access access) : access_(access) {
   router_.add(Method::get, "/healthz", [](const Call&) {
     return Response::json(200, {{"status", "ok"}});
   });

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "domain/service.hpp"
+#include "service/service.hpp"
 #include "http/auth.hpp"
 #include "http/message.hpp"
 #include "http/rate_limit.hpp"
@@ -24,7 +24,7 @@ struct Access {
 
 class Api {
  public:
-  explicit Api(domain::Service& service, Access access = {});
+  explicit Api(service::Service& service, Access access = {});
 
   struct Outcome {
     Response response;
@@ -53,12 +53,12 @@ struct Target {
 Target parseTarget(std::string_view target);
 
 // Route registration, one function per resource (handlers_*.cpp).
-void addBrandRoutes(Router& router, domain::Service& service);
-void addOfferRoutes(Router& router, domain::Service& service);
-void addLocationRoutes(Router& router, domain::Service& service);
-void addLinkRoutes(Router& router, domain::Service& service);
-void addJobRoutes(Router& router, domain::Service& service);
-void addWebhookRoutes(Router& router, domain::Service& service);
+void addBrandRoutes(Router& router, service::Service& service);
+void addOfferRoutes(Router& router, service::Service& service);
+void addLocationRoutes(Router& router, service::Service& service);
+void addLinkRoutes(Router& router, service::Service& service);
+void addJobRoutes(Router& router, service::Service& service);
+void addWebhookRoutes(Router& router, service::Service& service);
 
 // Helpers shared by the handlers.
 // A path parameter that must be a UUID, normalised; 400 naming it otherwise.

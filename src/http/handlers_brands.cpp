@@ -4,7 +4,7 @@
 
 namespace offers::http {
 
-void addBrandRoutes(Router& router, domain::Service& service) {
+void addBrandRoutes(Router& router, service::Service& service) {
   router.add(Method::post, "/v1/brands", [&service](const Call& c) {
     auto brand = service.createBrand(decodeBrandCreate(c.request.body));
     return created(domain::toJson(brand), "/v1/brands/" + brand.id);

@@ -1,7 +1,7 @@
 // Handlers of /v1/jobs: start, follow, list and cancel bulk jobs.
 #include "http/api.hpp"
 #include "http/codec.hpp"
-#include "http/log.hpp"
+#include "log/log.hpp"
 
 namespace offers::http {
 namespace {
@@ -18,7 +18,7 @@ void logJob(const domain::Job& job) {
 
 }  // namespace
 
-void addJobRoutes(Router& router, domain::Service& service) {
+void addJobRoutes(Router& router, service::Service& service) {
   router.add(Method::post, "/v1/jobs", [&service](const Call& c) {
     const auto request = decodeJobCreate(c.request.body);
     auto job = service.createJob(request.type, request.offerId);  // logged as it is queued

@@ -4,7 +4,7 @@
 
 namespace offers::http {
 
-void addLinkRoutes(Router& router, domain::Service& service) {
+void addLinkRoutes(Router& router, service::Service& service) {
   router.add(Method::post, "/v1/offers/{offerId}/locations/{locationId}",
              [&service](const Call& c) {
                auto r = service.link(pathId(c, "offerId"), pathId(c, "locationId"));

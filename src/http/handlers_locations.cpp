@@ -4,7 +4,7 @@
 
 namespace offers::http {
 
-void addLocationRoutes(Router& router, domain::Service& service) {
+void addLocationRoutes(Router& router, service::Service& service) {
   router.add(Method::post, "/v1/locations", [&service](const Call& c) {
     auto location = service.createLocation(decodeLocationCreate(c.request.body));
     return created(domain::toJson(location), "/v1/locations/" + location.id);

@@ -4,7 +4,7 @@
 
 namespace offers::http {
 
-void addOfferRoutes(Router& router, domain::Service& service) {
+void addOfferRoutes(Router& router, service::Service& service) {
   router.add(Method::post, "/v1/offers", [&service](const Call& c) {
     auto offer = service.createOffer(decodeOfferCreate(c.request.body));
     return created(domain::toJson(offer), "/v1/offers/" + offer.id);

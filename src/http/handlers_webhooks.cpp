@@ -5,7 +5,7 @@
 
 namespace offers::http {
 
-void addWebhookRoutes(Router& router, domain::Service& service) {
+void addWebhookRoutes(Router& router, service::Service& service) {
   router.add(Method::post, "/v1/webhooks", [&service](const Call& c) {
     auto request = decodeWebhookCreate(c.request.body);
     auto webhook = service.createWebhook(std::move(request.url), std::move(request.events),

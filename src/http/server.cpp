@@ -16,7 +16,7 @@
 #include <unordered_map>
 
 #include "http/error_mapping.hpp"
-#include "http/log.hpp"
+#include "log/log.hpp"
 #include "metrics/metrics.hpp"
 
 namespace offers::http {

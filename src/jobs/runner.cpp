@@ -4,12 +4,11 @@
 
 #include "domain/error.hpp"
 #include "domain/job.hpp"
-#include "http/log.hpp"
+#include "log/log.hpp"
 #include "metrics/metrics.hpp"
 
 namespace offers::jobs {
 
-namespace log = http::log;
 using domain::ErrorCode;
 
 JobRunner::JobRunner(store::Store& store, RunnerOptions options)

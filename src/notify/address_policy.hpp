@@ -3,7 +3,7 @@
 // the cloud metadata endpoint at 169.254.169.254, private ranges (server-side request
 // forgery). Unless `--allow-private-webhooks`, only public addresses are reachable, and
 // this is checked twice:
-//   - at registration, by checkWebhookHost (injected into domain::Service by main.cpp):
+//   - at registration, by checkWebhookHost (injected into service::Service by main.cpp):
 //     the URL's host, resolved, must have public addresses only; 400 invalid_request on `url`;
 //   - at delivery, by WebhookSender on every socket curl opens, after curl's own name
 //     resolution, so a name that resolves differently later (DNS rebinding) still cannot

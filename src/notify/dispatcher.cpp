@@ -4,12 +4,11 @@
 #include <random>
 
 #include "domain/entity_json.hpp"
-#include "http/log.hpp"
+#include "log/log.hpp"
 #include "metrics/metrics.hpp"
 
 namespace offers::notify {
 
-namespace log = http::log;
 
 std::chrono::milliseconds retryDelay(const DispatcherOptions& options, int failedAttempt,
                                      double jitter01) {

@@ -1,7 +1,7 @@
 // The Store contract, written once. Each engine instantiates it with an Engine type
 // that has `std::unique_ptr<store::Store> open()`; open() may be called again after
 // the previous store is destroyed and must see the same data (reopen after a restart).
-// See rocksdb_conformance.cpp for an instantiation.
+// See test_rocksdb_conformance.cpp for an instantiation.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "domain/error.hpp"
-#include "domain/service.hpp"
+#include "domain/id.hpp"
 #include "store/store.hpp"
 
 namespace offers::testing {

@@ -22,8 +22,8 @@
 #include <string_view>
 
 #include "check.hpp"
-#include "domain/seed.hpp"
-#include "domain/service.hpp"
+#include "service/seed.hpp"
+#include "service/service.hpp"
 #include "store/rocksdb/rocksdb_store.hpp"
 #include "support/temp_dir.hpp"
 
@@ -35,10 +35,10 @@ namespace {
 struct World {
   testing::TempDir dir;
   store::rocksdb::RocksDbStore store{store::rocksdb::Options{.dataDir = dir.str()}};
-  domain::Service service{store};
+  service::Service service{store};
   http::Api api{service};
 
-  World() { domain::seed(store, domain::sampleData()); }
+  World() { service::seed(store, service::sampleData()); }
 };
 
 // Destroyed at exit, store before directory, so a run leaves nothing behind.

@@ -7,7 +7,7 @@
 #include <chrono>
 #include <string>
 
-#include "domain/service.hpp"
+#include "service/service.hpp"
 #include "http/api.hpp"
 #include "http/auth.hpp"
 #include "http/rate_limit.hpp"
@@ -162,7 +162,7 @@ class ApiAccessTest : public ::testing::Test {
 
   TempDir dir_;
   store::rocksdb::RocksDbStore store_{store::rocksdb::Options{.dataDir = dir_.str()}};
-  domain::Service service_{store_};
+  service::Service service_{store_};
   http::Authenticator auth_;
   http::RateLimiter limiter_{{.rate = 1, .burst = 2}};
   http::Api api_{service_, http::Access{&auth_, &limiter_}};
@@ -222,7 +222,7 @@ TEST_F(ApiAccessTest, OverTheRateIs429WithRetryAfter) {
 TEST(ApiWithoutKeys, EverythingIsOpenAndLimitedPerClientAddress) {
   TempDir dir;
   store::rocksdb::RocksDbStore store{store::rocksdb::Options{.dataDir = dir.str()}};
-  domain::Service service{store};
+  service::Service service{store};
   http::Authenticator auth;
   http::RateLimiter limiter{{.rate = 1, .burst = 1}};
   http::Api api{service, http::Access{&auth, &limiter}};

@@ -8,7 +8,7 @@
 #include <set>
 #include <string>
 
-#include "domain/service.hpp"
+#include "service/service.hpp"
 #include "http/api.hpp"
 #include "store/rocksdb/rocksdb_store.hpp"
 #include "support/temp_dir.hpp"
@@ -48,7 +48,7 @@ class ApiTest : public ::testing::Test {
 
   TempDir dir_;
   store::rocksdb::RocksDbStore store_{store::rocksdb::Options{.dataDir = dir_.str()}};
-  domain::Service service_{store_};
+  service::Service service_{store_};
   http::Api api_{service_};
 };
 

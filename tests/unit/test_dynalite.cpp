@@ -9,16 +9,16 @@
 #include <set>
 #include <string>
 
-#include "store/dynamodb/client.hpp"
+#include "aws/client.hpp"
 #include "support/dynalite.hpp"
 
 namespace offers::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using store::dynamodb::Client;
-using store::dynamodb::ClientOptions;
-using store::dynamodb::ServiceError;
+using aws::Client;
+using aws::ClientOptions;
+using aws::ServiceError;
 
 ClientOptions clientFor(const std::string& endpoint) {
   ClientOptions options;

@@ -27,7 +27,7 @@
 
 #include "domain/error.hpp"
 #include "expect_error.hpp"
-#include "store/dynamodb/client.hpp"
+#include "aws/client.hpp"
 #include "support/webhook_receiver.hpp"
 
 namespace offers::testing {
@@ -36,12 +36,12 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using domain::ErrorCode;
-using store::dynamodb::CallPhase;
-using store::dynamodb::Client;
-using store::dynamodb::ClientOptions;
-using store::dynamodb::Credentials;
-using store::dynamodb::RawResponse;
-using store::dynamodb::ServiceError;
+using aws::CallPhase;
+using aws::Client;
+using aws::ClientOptions;
+using aws::Credentials;
+using aws::RawResponse;
+using aws::ServiceError;
 
 // ---- SigV4, written from AWS's description of the algorithm, not from the client ----
 

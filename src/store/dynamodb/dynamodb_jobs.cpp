@@ -10,7 +10,7 @@
 #include <set>
 
 #include "domain/entity_json.hpp"
-#include "domain/service.hpp"
+#include "domain/id.hpp"
 #include "store/dynamodb/dynamodb_store.hpp"
 #include "store/dynamodb/impl.hpp"
 

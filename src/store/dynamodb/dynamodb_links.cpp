@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "domain/entity_json.hpp"
-#include "domain/service.hpp"
+#include "domain/id.hpp"
 #include "store/dynamodb/dynamodb_store.hpp"
 #include "store/dynamodb/impl.hpp"
 

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "domain/entity_json.hpp"
-#include "domain/service.hpp"
+#include "domain/id.hpp"
 #include "domain/validation.hpp"
 #include "store/dynamodb/impl.hpp"
 

@@ -17,10 +17,17 @@
 #include <memory>
 #include <string>
 
-#include "store/dynamodb/client.hpp"
+#include "aws/client.hpp"
 #include "store/store.hpp"
 
 namespace offers::store::dynamodb {
+
+// The engine speaks to DynamoDB through the shared AWS client (src/aws/).
+using aws::CallPhase;
+using aws::Client;
+using aws::ClientOptions;
+using aws::Credentials;
+using aws::ServiceError;
 
 struct Options {
   ClientOptions client;

@@ -13,9 +13,16 @@
 #include <string_view>
 #include <vector>
 
-#include "store/dynamodb/client.hpp"
+#include "aws/client.hpp"
 
 namespace offers::store::dynamodb {
+
+// The engine speaks to DynamoDB through the shared AWS client (src/aws/).
+using aws::CallPhase;
+using aws::Client;
+using aws::ClientOptions;
+using aws::Credentials;
+using aws::ServiceError;
 
 // Plain JSON <-> AttributeValue. Strings, numbers, booleans, null, arrays and objects map
 // to S, N, BOOL, NULL, L and M; the fields named in kJsonText (client metadata and event

@@ -16,7 +16,7 @@
 
 #include "domain/entity_json.hpp"
 #include "domain/error.hpp"
-#include "domain/service.hpp"
+#include "domain/id.hpp"
 
 namespace offers::store::rocksdb {
 

@@ -6,7 +6,7 @@
 
 #include "store/store.hpp"
 
-namespace offers::domain {
+namespace offers::service {
 
 // seed/sample-data.json, compiled in.
 std::string_view sampleData();
@@ -21,4 +21,4 @@ struct SeedReport {
 // Throws Error(invalid_request) naming the bad entry.
 SeedReport seed(store::Store& store, std::string_view json);
 
-}  // namespace offers::domain
+}  // namespace offers::service

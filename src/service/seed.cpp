@@ -1,11 +1,13 @@
-#include "domain/seed.hpp"
+#include "service/seed.hpp"
 
 #include <boost/json/parse.hpp>
 
 #include "domain/error.hpp"
 #include "domain/validation.hpp"
 
-namespace offers::domain {
+namespace offers::service {
+
+using namespace domain;  // the use cases speak the domain's language throughout
 namespace json = boost::json;
 namespace {
 
@@ -108,4 +110,4 @@ SeedReport seed(store::Store& store, std::string_view data) {
   return report;
 }
 
-}  // namespace offers::domain
+}  // namespace offers::service

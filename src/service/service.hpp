@@ -15,10 +15,23 @@
 #include "domain/job.hpp"
 #include "store/store.hpp"
 
-namespace offers::domain {
+namespace offers::service {
 
-// A fresh random (version 4) UUID in canonical lower-case form.
-std::string newId();
+using domain::Brand;
+using domain::BrandPatch;
+using domain::DeliveryAttempt;
+using domain::Event;
+using domain::Job;
+using domain::JobType;
+using domain::LinkResult;
+using domain::Location;
+using domain::LocationPatch;
+using domain::Offer;
+using domain::OfferPatch;
+using domain::Page;
+using domain::PageRequest;
+using domain::UnlinkResult;
+using domain::Webhook;
 
 class Service {
  public:
@@ -90,4 +103,4 @@ class Service {
   WebhookHostCheck webhookHostCheck_;
 };
 
-}  // namespace offers::domain
+}  // namespace offers::service

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "domain/error.hpp"
-#include "domain/service.hpp"
+#include "domain/id.hpp"
 #include "store/dynamodb/dynamodb_store.hpp"
 #include "support/dynalite.hpp"
 
@@ -20,7 +20,7 @@ namespace {
 
 using domain::Error;
 using domain::ErrorCode;
-using store::dynamodb::CallPhase;
+using aws::CallPhase;
 using store::dynamodb::DynamoDbStore;
 
 constexpr auto kLease = std::chrono::milliseconds(400);

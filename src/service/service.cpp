@@ -1,21 +1,17 @@
-#include "domain/service.hpp"
+#include "service/service.hpp"
 
 #include <openssl/rand.h>
 
 #include <boost/url/parse.hpp>
-#include <boost/uuid/random_generator.hpp>
-#include <boost/uuid/uuid_io.hpp>
 #include <unordered_map>
 
 #include "domain/error.hpp"
+#include "domain/id.hpp"
 #include "domain/validation.hpp"
 
-namespace offers::domain {
+namespace offers::service {
 
-std::string newId() {
-  thread_local boost::uuids::random_generator_mt19937 generate;
-  return boost::uuids::to_string(generate());
-}
+using namespace domain;  // the use cases speak the domain's language throughout
 
 namespace {
 
@@ -242,4 +238,4 @@ Page<DeliveryAttempt> Service::listDeliveryAttempts(std::string_view webhookId,
   return store_.listDeliveryAttempts(webhookId, page);
 }
 
-}  // namespace offers::domain
+}  // namespace offers::service

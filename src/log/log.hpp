@@ -6,7 +6,7 @@
 #include <boost/json/object.hpp>
 #include <string_view>
 
-namespace offers::http::log {
+namespace offers::log {
 
 // `flush` false leaves the line in stdout's buffer for the next flush() (request lines:
 // one write per request would cost a system call each); every other line is flushed at
@@ -24,4 +24,4 @@ inline void error(std::string_view msg, boost::json::object fields = {}) {
   write("error", msg, std::move(fields));
 }
 
-}  // namespace offers::http::log
+}  // namespace offers::log

@@ -1,7 +1,7 @@
-// A small DynamoDB JSON-protocol client: one POST per operation, signed with SigV4 by
-// libcurl (CURLOPT_AWS_SIGV4), over kept-alive connections from a pool of curl handles.
-// It keeps two kinds of failure apart: "could not reach" (a transport error, no answer)
-// and "DynamoDB said no" (ServiceError, with the short `__type`). call() retries what is
+// A small client for AWS JSON-protocol services (DynamoDB; SQS shares it): one POST per operation,
+// signed with SigV4 by libcurl (CURLOPT_AWS_SIGV4), over kept-alive connections from a pool of curl
+// handles. It keeps two kinds of failure apart: "could not reach" (a transport error, no answer)
+// and "the service said no" (ServiceError, with the short `__type`). call() retries what is
 // worth retrying (throttling, 5xx, transport) with jittered exponential backoff until a
 // deadline and then gives up with domain::Error(unavailable); everything else is the
 // caller's to translate, at the store seam.
@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-namespace offers::store::dynamodb {
+namespace offers::aws {
 
 struct Credentials {
   std::string accessKeyId;
@@ -34,6 +34,10 @@ enum class CallPhase { before, after };
 struct ClientOptions {
   std::string endpoint;  // http(s)://host[:port]
   std::string region;
+  // The AWS JSON-protocol service: its SigV4 name and its X-Amz-Target prefix
+  // (SQS: "sqs" and "AmazonSQS").
+  std::string service = "dynamodb";
+  std::string targetPrefix = "DynamoDB_20120810";
   Credentials credentials;
   std::chrono::milliseconds requestTimeout{5000};  // one HTTP attempt
   std::chrono::milliseconds retryDeadline{10000};  // every attempt of one call
@@ -73,7 +77,7 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // One signed attempt, no retries: `X-Amz-Target: DynamoDB_20120810.<operation>`.
+  // One signed attempt, no retries: `X-Amz-Target: <targetPrefix>.<operation>`.
   RawResponse send(std::string_view operation, const std::string& body);
 
   // The operation's response. Throws ServiceError for a non-retryable DynamoDB error,
@@ -95,11 +99,11 @@ class Client {
   void release(std::unique_ptr<Handle> handle);
 
   ClientOptions options_;
-  std::string sigv4_;    // "aws:amz:<region>:dynamodb"
+  std::string sigv4_;    // "aws:amz:<region>:<service>"
   std::string userpwd_;  // "<key id>:<secret>"
   std::mutex poolMutex_;
   std::vector<std::unique_ptr<Handle>> pool_;
   std::atomic<std::uint64_t> requests_{0};
 };
 
-}  // namespace offers::store::dynamodb
+}  // namespace offers::aws

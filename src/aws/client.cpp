@@ -1,4 +1,4 @@
-#include "store/dynamodb/client.hpp"
+#include "aws/client.hpp"
 
 #include <curl/curl.h>
 
@@ -10,7 +10,7 @@
 
 #include "domain/error.hpp"
 
-namespace offers::store::dynamodb {
+namespace offers::aws {
 
 namespace json = boost::json;
 using domain::Error;
@@ -41,7 +41,7 @@ struct Client::Handle {
 
 Client::Client(ClientOptions options)
     : options_(std::move(options)),
-      sigv4_("aws:amz:" + options_.region + ":dynamodb"),
+      sigv4_("aws:amz:" + options_.region + ":" + options_.service),
       userpwd_(options_.credentials.accessKeyId + ":" + options_.credentials.secretAccessKey) {
   while (!options_.endpoint.empty() && options_.endpoint.back() == '/')
     options_.endpoint.pop_back();
@@ -75,7 +75,8 @@ RawResponse Client::send(std::string_view operation, const std::string& body) {
   curl_easy_reset(c);  // keeps the connection cache: keep-alive survives
   RawResponse out;
   // Only added headers, never removed ones: curl 7.88 signs removed headers too.
-  const std::string target = "X-Amz-Target: DynamoDB_20120810." + std::string(operation);
+  const std::string target =
+      "X-Amz-Target: " + options_.targetPrefix + "." + std::string(operation);
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/x-amz-json-1.0");
   headers = curl_slist_append(headers, target.c_str());
   if (!options_.credentials.sessionToken.empty()) {
@@ -169,4 +170,4 @@ json::object Client::call(std::string_view operation, const json::object& reques
   }
 }
 
-}  // namespace offers::store::dynamodb
+}  // namespace offers::aws
