@@ -50,7 +50,7 @@ SANITIZER_SKIP = ^(integration-dynamodb\.|conformance\.DynamoDb)
 # every test, the concurrent links of test_links_concurrency.cpp among them.
 TSAN_TESTS = ^(conformance\.RocksDb|integration\.)
 
-.PHONY: all setup configure build run test bench bench-bulk bench-dynamodb format clean \
+.PHONY: all setup setup-serve configure server build run test bench bench-bulk bench-dynamodb format clean \
   test-release test-asan test-tsan test-fuzz fuzzers fuzz bench-soak
 
 all: build
@@ -58,16 +58,30 @@ all: build
 setup:
 	@bash scripts/setup.sh
 
-$(BUILD_DIR)/build.ninja: CMakeLists.txt | setup
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+setup-serve:
+	@bash scripts/setup.sh serve
 
-configure: setup $(BUILD_DIR)/build.ninja
+# `make run` installs and builds only what serving needs: a build directory configured
+# without the tests and benchmarks (which need more packages), and only the offers-api
+# target. A build directory that `make build` or `make test` configured keeps its
+# settings; only offers-api is built for `make run` either way.
+$(BUILD_DIR)/build.ninja: | setup-serve
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DOFFERS_BUILD_TESTS=OFF \
+	  -DOFFERS_BUILD_BENCH=OFF $(CMAKE_FLAGS)
+
+server: setup-serve $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target offers-api
+
+run: server
+	$(BUILD_DIR)/offers-api serve --port $(PORT) --data-dir $(DATA_DIR) --seed
+
+# Everything: the server, the tests (check_headers among them) and the benchmarks.
+configure: setup
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DOFFERS_BUILD_TESTS=ON \
+	  -DOFFERS_BUILD_BENCH=ON $(CMAKE_FLAGS)
 
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
-
-run: build
-	$(BUILD_DIR)/offers-api serve --port $(PORT) --data-dir $(DATA_DIR) --seed
 
 test: SHELL := /bin/bash
 test:

@@ -1,27 +1,42 @@
 #!/usr/bin/env bash
-# Installs, from Debian packages and npm only, whatever the build, the tests and the
-# benchmarks need and the machine lacks. Idempotent: a second run installs nothing and
-# prints nothing.
+# Installs, from Debian packages and npm only, what the machine lacks. Idempotent: a
+# second run installs nothing and prints nothing.
+#   scripts/setup.sh serve   what building and running the server needs (`make run`)
+#   scripts/setup.sh         that, and what the tests and the benchmarks need
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scope=${1:-all}
+case "$scope" in
+  serve | all) ;;
+  *)
+    echo "usage: scripts/setup.sh [serve]" >&2
+    exit 2
+    ;;
+esac
 
+# The server, and curl and jq for the README's examples.
 packages=(
   g++ cmake ninja-build make pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   librocksdb-dev
   libcurl4-openssl-dev libssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
-  wrk curl jq python3
-  # The sanitizer and fuzz builds of `make test`: clang, its sanitizer and libFuzzer
-  # runtimes, and llvm-symbolizer for readable reports.
-  clang libclang-rt-14-dev llvm
-  # A DynamoDB client that shares no code with ours, for the cross-check test.
-  awscli
+  curl jq
 )
+if [ "$scope" = all ]; then
+  packages+=(
+    libgtest-dev libgmock-dev libbenchmark-dev
+    wrk python3
+    # The sanitizer and fuzz builds of `make test`: clang, its sanitizer and libFuzzer
+    # runtimes, and llvm-symbolizer for readable reports.
+    clang libclang-rt-14-dev llvm
+    # A DynamoDB client that shares no code with ours, for the cross-check test.
+    awscli
+  )
+fi
 # dynalite (the DynamoDB stand-in the tests run) needs node and npm. A machine that
 # already has them, from any source, keeps its own: Debian's npm would conflict with a
 # nodejs package that bundles npm.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+if [ "$scope" = all ] && { ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; }; then
   packages+=(nodejs npm)
 fi
 
@@ -40,6 +55,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+[ "$scope" = serve ] && exit 0
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then

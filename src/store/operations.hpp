@@ -3,7 +3,7 @@
 //
 //   X(return type, name, (parameters), (arguments))
 //
-// From this list come the Operation enum, the operations' names (the `operation` label of
+// From this list come the Operation enum, the operations' names (the `op` label of
 // the store metrics) and ForwardingStore (forwarding_store.hpp), the decorator base that
 // ObservedStore and the tests' FailingStore derive from. A new operation is declared in
 // store.hpp, added here and implemented by each engine; ForwardingStore does not compile
