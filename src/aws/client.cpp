@@ -5,9 +5,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cstdlib>
-#include <random>
 #include <thread>
 
+#include "domain/backoff.hpp"
 #include "domain/error.hpp"
 
 namespace offers::aws {
@@ -120,7 +120,7 @@ bool Client::retryable(std::string_view type, long status) {
 }
 
 json::object Client::call(std::string_view operation, const json::object& request) {
-  thread_local std::mt19937 rng{std::random_device{}()};
+  const domain::Backoff backoff{options_.retryBase, options_.retryMax, domain::Jitter::full};
   const std::string body = json::serialize(request);
   const auto deadline = std::chrono::steady_clock::now() + options_.retryDeadline;
   std::string lastProblem;
@@ -157,10 +157,7 @@ json::object Client::call(std::string_view operation, const json::object& reques
     } else {
       lastProblem = response.transportError;
     }
-    const auto cap = std::min<std::int64_t>(options_.retryMax.count(),
-                                            options_.retryBase.count() << std::min(attempt, 20));
-    const auto delay =
-        std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(0, cap)(rng));
+    const auto delay = backoff.delay(attempt, domain::randomDraw());
     if (std::chrono::steady_clock::now() + delay >= deadline) {
       throw Error(ErrorCode::unavailable, "the store is unavailable; try again later",
                   "DynamoDB " + std::string(operation) + " gave up after " +

@@ -169,7 +169,8 @@ json::object toJson(const Job& j) {
   out.emplace("failed", j.failed);
   out.emplace("progress", j.progress());
   if (j.error) {
-    out.emplace("error", json::object{{"code", j.error->code}, {"message", j.error->message}});
+    out.emplace("error",
+                json::object{{"code", codeName(j.error->code)}, {"message", j.error->message}});
   } else {
     out.emplace("error", nullptr);
   }
@@ -207,7 +208,7 @@ Job jobFromJson(const json::object& in) {
     j.unlinked = num(in, "unlinked");
     j.failed = num(in, "failed");
     if (const auto* e = in.if_contains("error"); e && e->is_object()) {
-      j.error = JobError{std::string(e->at("code").as_string()),
+      j.error = JobError{parseJobErrorCode(e->at("code").as_string()),
                          std::string(e->at("message").as_string())};
     }
     j.cancelRequested = field(in, "cancelRequested").as_bool();

@@ -45,6 +45,14 @@ std::optional<JobStatus> parseJobStatus(std::string_view text) {
   return std::nullopt;
 }
 
+ErrorCode parseJobErrorCode(std::string_view name) {
+  // Every code up to internal, the enum's last.
+  for (int c = 0; c <= int(ErrorCode::internal); ++c) {
+    if (codeName(ErrorCode(c)) == name) return ErrorCode(c);
+  }
+  return ErrorCode::internal;
+}
+
 double Job::progress() const {
   if (status == JobStatus::succeeded) return 1.0;
   if (total <= 0) return 0.0;

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "domain/error.hpp"
 #include "domain/time.hpp"
 
 namespace offers::domain {
@@ -25,10 +26,16 @@ inline bool isTerminal(JobStatus s) {
   return s == JobStatus::succeeded || s == JobStatus::failed || s == JobStatus::cancelled;
 }
 
+// Why a job failed: a code of the API's vocabulary (written as its name, "not_found") and
+// the client-safe message.
 struct JobError {
-  std::string code;
+  ErrorCode code = ErrorCode::internal;
   std::string message;
 };
+
+// A stored job error's code from its name; a name this build does not know (written by a
+// newer one, say) reads as internal rather than failing the whole job.
+ErrorCode parseJobErrorCode(std::string_view name);
 
 struct Job {
   std::string id;

@@ -1,22 +1,9 @@
 // Handlers of /v1/jobs: start, follow, list and cancel bulk jobs.
 #include "http/api.hpp"
 #include "http/codec.hpp"
-#include "log/log.hpp"
+#include "service/job_log.hpp"
 
 namespace offers::http {
-namespace {
-
-// A cancel made by a request (creation is logged as the job is queued, main.cpp; the
-// workers log the rest).
-void logJob(const domain::Job& job) {
-  log::info("job", {{"jobId", job.id},
-                    {"status", domain::toString(job.status)},
-                    {"type", domain::toString(job.type)},
-                    {"offerId", job.offerId},
-                    {"cancelRequested", job.cancelRequested}});
-}
-
-}  // namespace
 
 void addJobRoutes(Router& router, service::Service& service) {
   router.add(Method::post, "/v1/jobs", [&service](const Call& c) {
@@ -35,7 +22,9 @@ void addJobRoutes(Router& router, service::Service& service) {
   });
   router.add(Method::post, "/v1/jobs/{jobId}/cancel", [&service](const Call& c) {
     const auto job = service.cancelJob(pathId(c, "jobId"));
-    logJob(job);
+    // Creation is logged as the job is queued (Service::createJob); the workers
+    // log the rest.
+    service::logJob(job, service::JobMoment::cancelRequested);
     return Response::json(200, domain::toJson(job));
   });
 }

@@ -1,11 +1,11 @@
 #include "jobs/runner.hpp"
 
-#include <random>
-
+#include "domain/backoff.hpp"
 #include "domain/error.hpp"
 #include "domain/job.hpp"
 #include "log/log.hpp"
 #include "metrics/metrics.hpp"
+#include "service/job_log.hpp"
 
 namespace offers::jobs {
 
@@ -89,7 +89,7 @@ void JobRunner::work() {
 }
 
 void JobRunner::run(const std::string& jobId) {
-  thread_local std::mt19937 rng{std::random_device{}()};
+  const domain::Backoff backoff{options_.retryBase, options_.retryMax, domain::Jitter::full};
   int failures = 0;
   bool announcedStart = false;
   std::int64_t linkedBefore = 0;
@@ -116,37 +116,21 @@ void JobRunner::run(const std::string& jobId) {
       if (!announcedStart) {
         announcedStart = true;
         running.emplace();
-        log::info("job", {{"jobId", job.id},
-                          {"status", "running"},
-                          {"type", domain::toString(job.type)},
-                          {"offerId", job.offerId},
-                          {"total", job.total},
-                          {"processed", job.processed}});
+        service::logJob(job, service::JobMoment::started);
       }
       // Counted as the pages commit, so a scrape shows a long job's progress.
       metrics::registry().jobLocationsLinked.with({}).add(job.linked - linkedBefore);
       linkedBefore = job.linked;
       if (domain::isTerminal(job.status)) {
         metrics::registry().jobs.with({domain::toString(job.status)}).add();
-        log::info("job", {{"jobId", job.id},
-                          {"status", domain::toString(job.status)},
-                          {"type", domain::toString(job.type)},
-                          {"offerId", job.offerId},
-                          {"total", job.total},
-                          {"linked", job.linked},
-                          {"alreadyLinked", job.alreadyLinked},
-                          {"unlinked", job.unlinked}});
+        service::logJob(job, service::JobMoment::ended);
         return;
       }
     } catch (const store::JobLeased&) {
       return;  // another process is carrying it; it takes over here if that one stops
     } catch (const domain::Error& e) {
       if (e.code() == ErrorCode::unavailable && ++failures <= options_.maxRetries) {
-        // Exponential backoff with full jitter, capped.
-        const auto cap = std::min<std::int64_t>(
-            options_.retryMax.count(), options_.retryBase.count() << std::min(failures, 20));
-        const auto delay =
-            std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(0, cap)(rng));
+        const auto delay = backoff.delay(failures, domain::randomDraw());
         log::warn("job step failed, retrying",
                   {{"jobId", jobId},
                    {"attempt", failures},
@@ -155,10 +139,10 @@ void JobRunner::run(const std::string& jobId) {
         if (!pause(delay)) return;
         continue;
       }
-      fail(jobId, domain::JobError{std::string(domain::codeName(e.code())), e.what()});
+      fail(jobId, domain::JobError{e.code(), e.what()});
       return;
     } catch (const std::exception& e) {
-      fail(jobId, domain::JobError{"internal", "the job stopped on an internal error"});
+      fail(jobId, domain::JobError{ErrorCode::internal, "the job stopped on an internal error"});
       log::error("job step crashed", {{"jobId", jobId}, {"detail", e.what()}});
       return;
     }
@@ -170,12 +154,9 @@ void JobRunner::fail(const std::string& jobId, const domain::JobError& error) {
   // stays down the job stays active and is picked up again later.
   for (int attempt = 0; attempt < 5; ++attempt) {
     try {
-      store_.failJob(jobId, error);
+      const auto job = store_.failJob(jobId, error);
       metrics::registry().jobs.with({"failed"}).add();
-      log::warn("job", {{"jobId", jobId},
-                        {"status", "failed"},
-                        {"code", error.code},
-                        {"message", error.message}});
+      service::logJob(job, service::JobMoment::ended);
       return;
     } catch (const std::exception& e) {
       if (!pause(options_.retryBase * (attempt + 1))) return;

@@ -1,21 +1,18 @@
 #include "notify/dispatcher.hpp"
 
 #include <boost/json/serialize.hpp>
-#include <random>
 
+#include "domain/backoff.hpp"
 #include "domain/entity_json.hpp"
 #include "log/log.hpp"
 #include "metrics/metrics.hpp"
 
 namespace offers::notify {
 
-
 std::chrono::milliseconds retryDelay(const DispatcherOptions& options, int failedAttempt,
                                      double jitter01) {
-  const int shift = std::clamp(failedAttempt - 1, 0, 30);
-  const double base = std::min(double(options.retryMax.count()),
-                               double(options.retryBase.count()) * double(1LL << shift));
-  return std::chrono::milliseconds(std::int64_t(base * (0.8 + 0.4 * jitter01)));
+  const domain::Backoff backoff{options.retryBase, options.retryMax, domain::Jitter::proportional};
+  return backoff.delay(failedAttempt - 1, jitter01);
 }
 
 WebhookDispatcher::WebhookDispatcher(store::Store& store, DispatcherOptions options)
@@ -83,7 +80,6 @@ void WebhookDispatcher::startDue(domain::Millis now) {
 }
 
 void WebhookDispatcher::finish(const DeliveryOutcome& outcome) {
-  thread_local std::mt19937 rng{std::random_device{}()};
   auto it = inFlight_.find(outcome.key);
   if (it == inFlight_.end()) return;
   const auto d = it->second;
@@ -100,8 +96,7 @@ void WebhookDispatcher::finish(const DeliveryOutcome& outcome) {
   a.durationMs = outcome.durationMs;
   a.succeeded = outcome.ok();
   if (!a.succeeded && d.attempt < options_.maxAttempts) {
-    const double jitter = std::uniform_real_distribution<double>(0, 1)(rng);
-    a.nextAttempt = a.time + retryDelay(options_, d.attempt, jitter).count();
+    a.nextAttempt = a.time + retryDelay(options_, d.attempt, domain::randomDraw()).count();
   }
   try {
     store_.recordAttempt(d, a);

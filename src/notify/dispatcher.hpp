@@ -25,8 +25,9 @@ struct DispatcherOptions {
   SenderOptions sender;
 };
 
-// When the attempt after `failedAttempt` failures is due: base * 2^(n-1), capped, with
-// +-20% jitter.
+// When the attempt after `failedAttempt` failures is due: base * 2^(n-1) with +-20%
+// jitter, never above retryMax (domain::Backoff, proportional jitter; `jitter01` is the
+// draw).
 std::chrono::milliseconds retryDelay(const DispatcherOptions& options, int failedAttempt,
                                      double jitter01);
 

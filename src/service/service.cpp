@@ -8,6 +8,7 @@
 #include "domain/error.hpp"
 #include "domain/id.hpp"
 #include "domain/validation.hpp"
+#include "service/job_log.hpp"
 
 namespace offers::service {
 
@@ -154,6 +155,9 @@ Job Service::createJob(JobType type, std::string_view offerId) {
   job.brandId = offer.brandId;
   job.created = nowMillis();
   store_.createJob(job);
+  // Logged before whoever runs the workers hears of it, so that "queued" always comes
+  // before "running".
+  logJob(job, JobMoment::queued);
   if (jobCreated_) jobCreated_(job);
   return job;
 }

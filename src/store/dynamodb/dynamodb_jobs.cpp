@@ -13,6 +13,7 @@
 #include "domain/id.hpp"
 #include "store/dynamodb/dynamodb_store.hpp"
 #include "store/dynamodb/impl.hpp"
+#include "store/messages.hpp"
 
 namespace offers::store::dynamodb {
 
@@ -306,7 +307,7 @@ class JobSteps {
       keepLease();
       if (impl_.applyCounter(offerKey(s.job.offerId), "locationsTotal", sign * n, tok, false) ==
           Applied::missing) {
-        throw Error(ErrorCode::not_found, "offer " + s.job.offerId + " no longer exists");
+        throw offerGone(s.job.offerId);
       }
     }
   }
@@ -426,19 +427,14 @@ void DynamoDbStore::createJob(const Job& job) {
   auto& t = impl_->table;
   auto offer = t.get(offerKey(job.offerId));
   if (!offer) domain::throwNotFound("offer", job.offerId);
-  auto busy = [&](const std::string& active) {
-    return Error(ErrorCode::conflict,
-                 "offer " + job.offerId + " already has a job in progress: " + active)
-        .withDetails({{"jobId", active}});
-  };
   if (auto active = text(*offer, "activeJob");
       !active.empty() && !impl_->releaseFinishedJob(job.offerId, active)) {
-    throw busy(active);
+    throw jobInProgress(job.offerId, active);
   }
   JobState s;
   s.job = job;
   JobSteps steps(*impl_);
-  if (!steps.write(s)) throw Error(ErrorCode::conflict, "job " + job.id + " already exists");
+  if (!steps.write(s)) throw alreadyExists("job", job.id);
   // One active job per offer: the offer item holds its id.
   if (t.update(offerKey(job.offerId), {"SET activeJob = :id",
                                        "attribute_exists(PK) AND attribute_not_exists(activeJob)",
@@ -449,7 +445,7 @@ void DynamoDbStore::createJob(const Job& job) {
   t.remove(jobKey(job.id));
   offer = t.get(offerKey(job.offerId));
   if (!offer) domain::throwNotFound("offer", job.offerId);
-  throw busy(text(*offer, "activeJob"));
+  throw jobInProgress(job.offerId, text(*offer, "activeJob"));
 }
 
 std::optional<Job> DynamoDbStore::getJob(std::string_view id) {
@@ -485,8 +481,7 @@ Job DynamoDbStore::cancelJob(std::string_view id) {
         return s->job;
       case JobStatus::succeeded:
       case JobStatus::failed:
-        throw Error(ErrorCode::conflict, "job " + s->job.id + " has already " +
-                                             std::string(domain::toString(s->job.status)));
+        throw jobAlreadyEnded(s->job.id, s->job.status);
       case JobStatus::queued:
         steps.end(*s, JobStatus::cancelled);
         if (!steps.write(*s)) continue;
@@ -546,8 +541,8 @@ Job DynamoDbStore::runJobStep(std::string_view id, std::size_t pageSize) {
       const bool offerExists = t.get(offerKey(s.job.offerId)).has_value();
       if (s.job.cancelRequested || !offerExists) {
         if (!offerExists) {
-          s.job.error =
-              domain::JobError{"not_found", "offer " + s.job.offerId + " no longer exists"};
+          const auto gone = offerGone(s.job.offerId);
+          s.job.error = domain::JobError{gone.code(), gone.what()};
         }
         steps.end(s, offerExists ? JobStatus::cancelled : JobStatus::failed);
         if (!steps.write(s)) continue;

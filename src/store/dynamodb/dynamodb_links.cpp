@@ -8,6 +8,7 @@
 #include "domain/id.hpp"
 #include "store/dynamodb/dynamodb_store.hpp"
 #include "store/dynamodb/impl.hpp"
+#include "store/messages.hpp"
 
 namespace offers::store::dynamodb {
 
@@ -21,8 +22,11 @@ constexpr std::string_view kLinking = "linking";
 constexpr std::string_view kLinked = "linked";
 constexpr std::string_view kUnlinking = "unlinking";
 
-json::object linkData(std::string_view offerId, std::string_view locationId) {
-  return {{"offerId", offerId}, {"locationId", locationId}};
+// The sort key of a link operation in the queue of unfinished ones: when its lease runs
+// out first, so that a range read finds the abandoned ones.
+std::string pendingSortKey(domain::Millis until, std::string_view offerId,
+                           std::string_view locationId) {
+  return fixed(std::uint64_t(until)) + "/" + std::string(offerId) + "/" + std::string(locationId);
 }
 
 // A link item mid-operation, owned by one request: its lease, and its place in the
@@ -40,8 +44,7 @@ json::object pendingLink(std::string_view offerId, std::string_view locationId,
           {"op", token},
           {"leaseUntil", until},
           {"GSI3PK", "PENDING#LINKS"},
-          {"GSI3SK", fixed(std::uint64_t(until)) + "/" + std::string(offerId) + "/" +
-                         std::string(locationId)}};
+          {"GSI3SK", pendingSortKey(until, offerId, locationId)}};
 }
 
 // Reads an offer and a location together and checks they may be linked.
@@ -60,11 +63,7 @@ std::pair<domain::Offer, domain::Location> readPair(Table& table, std::string_vi
   }
   if (!offer) domain::throwNotFound("offer", offerId);
   if (!location || deleting) domain::throwNotFound("location", locationId);
-  if (offer->brandId != location->brandId) {
-    throw Error(ErrorCode::brand_mismatch, "location " + location->id + " belongs to brand " +
-                                               location->brandId + ", offer " + offer->id +
-                                               " to brand " + offer->brandId);
-  }
+  if (offer->brandId != location->brandId) throw brandMismatch(*offer, *location);
   return {std::move(*offer), std::move(*location)};
 }
 
@@ -97,7 +96,7 @@ domain::LinkResult DynamoDbStore::Impl::finishLink(const std::string& offerId,
   }
   // Counted on both sides: record the event (its id is the operation's, so a resumed
   // step repeats the same event id), then commit the link.
-  appendEvent("link.created", linkData(offerId, locationId), token);
+  appendEvent("link.created", linkEventData(offerId, locationId), token);
   table.update(link, {"SET #st = :linked REMOVE op, leaseUntil, GSI3PK, GSI3SK",
                       "op = :t",
                       {{"#st", "state"}},
@@ -117,7 +116,7 @@ domain::UnlinkResult DynamoDbStore::Impl::finishUnlink(const std::string& offerI
   applyCounter(locationKey(locationId), "offersTotal", -1, token, false);
   checkLease(leaseStart);
   applyCounter(offerKey(offerId), "locationsTotal", -1, token, false);
-  appendEvent("link.deleted", linkData(offerId, locationId), token);
+  appendEvent("link.deleted", linkEventData(offerId, locationId), token);
   table.remove(linkKey(offerId, locationId), {"", "op = :t", {}, {{":t", S(token)}}});
   auto offer = forgetToken(offerKey(offerId), token);
   auto location = forgetToken(locationKey(locationId), token);
@@ -198,12 +197,7 @@ domain::LinkResult DynamoDbStore::link(std::string_view offerIdView,
       try {
         return impl_->finishLink(offerId, locationId, token, start);
       } catch (...) {
-        // Give the lease back so that a retry need not wait for it to run out.
-        try {
-          t.update(linkKey(offerId, locationId),
-                   {"SET leaseUntil = :zero", "op = :t", {}, {{":zero", N(0)}, {":t", S(token)}}});
-        } catch (...) {
-        }
+        impl_->giveBackLease(offerId, locationId, token);
         throw;
       }
     }
@@ -229,8 +223,7 @@ domain::UnlinkResult DynamoDbStore::unlink(std::string_view offerIdView,
     if (!existing) {
       if (!t.get(offerKey(offerId))) domain::throwNotFound("offer", offerId);
       if (!t.get(locationKey(locationId))) domain::throwNotFound("location", locationId);
-      throw Error(ErrorCode::not_found,
-                  "location " + locationId + " is not linked to offer " + offerId);
+      throw notLinked(offerId, locationId);
     }
     if (text(*existing, "state") != kLinked) {
       impl_->settle(*existing);
@@ -247,16 +240,12 @@ domain::UnlinkResult DynamoDbStore::unlink(std::string_view offerIdView,
                       {":t", S(token)},
                       {":u", N(until)},
                       {":q", S("PENDING#LINKS")},
-                      {":qs", S(fixed(std::uint64_t(until)) + "/" + offerId + "/" + locationId)}}};
+                      {":qs", S(pendingSortKey(until, offerId, locationId))}}};
     if (!t.update(linkKey(offerId, locationId), claim)) continue;
     try {
       return impl_->finishUnlink(offerId, locationId, token, start);
     } catch (...) {
-      try {
-        t.update(linkKey(offerId, locationId),
-                 {"SET leaseUntil = :zero", "op = :t", {}, {{":zero", N(0)}, {":t", S(token)}}});
-      } catch (...) {
-      }
+      impl_->giveBackLease(offerId, locationId, token);
       throw;
     }
   }

@@ -51,14 +51,9 @@ Page<domain::Event> DynamoDbStore::listEvents(std::optional<std::uint64_t> after
   }
   std::sort(merged.begin(), merged.end(),
             [](const auto& a, const auto& b) { return a.seq < b.seq; });
-  Page<domain::Event> out;
-  if (merged.size() > limit) {
-    merged.resize(limit);
-    more = true;
-  }
-  out.items = std::move(merged);
-  if (more && !out.items.empty()) out.last = std::to_string(out.items.back().seq);
-  return out;
+  more = trimToLimit(merged, limit) || more;
+  return pageOf(std::move(merged), more,
+                [](const domain::Event& e) { return std::to_string(e.seq); });
 }
 
 std::optional<domain::Event> DynamoDbStore::getEvent(std::uint64_t seq) {
@@ -207,10 +202,12 @@ Page<domain::DeliveryAttempt> DynamoDbStore::listDeliveryAttempts(std::string_vi
   q.to = "ATTEMPT#~";
   q.limit = page.limit;
   auto r = t.query(q);
-  Page<domain::DeliveryAttempt> out;
-  for (const auto& item : r.items) out.items.push_back(domain::deliveryAttemptFromJson(item));
-  if (r.more && !r.items.empty()) out.last = text(r.items.back(), "SK").substr(8);
-  return out;
+  std::vector<domain::DeliveryAttempt> attempts;
+  for (const auto& item : r.items) attempts.push_back(domain::deliveryAttemptFromJson(item));
+  // The cursor is the sort key after "ATTEMPT#": "<seq:20>/<attempt:3>".
+  return pageOf(std::move(attempts), r.more, [&](const domain::DeliveryAttempt&) {
+    return text(r.items.back(), "SK").substr(std::string_view("ATTEMPT#").size());
+  });
 }
 
 }  // namespace offers::store::dynamodb

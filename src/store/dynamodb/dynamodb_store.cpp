@@ -4,16 +4,14 @@
 
 #include <algorithm>
 #include <boost/json/serialize.hpp>
-#include <cstdio>
-#include <exception>
 #include <map>
 #include <random>
-#include <thread>
 
 #include "domain/entity_json.hpp"
 #include "domain/id.hpp"
 #include "domain/validation.hpp"
 #include "store/dynamodb/impl.hpp"
+#include "store/messages.hpp"
 
 namespace offers::store::dynamodb {
 
@@ -21,12 +19,6 @@ using domain::Error;
 using domain::ErrorCode;
 
 // ---- keys and items ----
-
-std::string fixed(std::uint64_t n, int width) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%0*llu", width, static_cast<unsigned long long>(n));
-  return buf;
-}
 
 Key brandKey(std::string_view id) {
   return {"BRAND#" + std::string(id), "BRAND"};
@@ -121,7 +113,10 @@ bool hasToken(const json::object& item, std::string_view token) {
 // ---- Impl ----
 
 DynamoDbStore::Impl::Impl(Options o)
-    : options(std::move(o)), client(options.client), table(client, options.table) {
+    : options(std::move(o)),
+      client(options.client),
+      table(client, options.table),
+      pool_(options.workerThreads) {
   owner = domain::newId();
   std::random_device rd;
   seqSalt_ = (std::uint64_t(rd()) & 0x3FF) << 10;
@@ -257,43 +252,27 @@ void DynamoDbStore::Impl::checkLease(std::chrono::steady_clock::time_point start
   }
 }
 
-void DynamoDbStore::Impl::parallel(std::size_t n, const std::function<void(std::size_t)>& fn) {
-  if (n == 0) return;
-  const std::size_t threads = std::min<std::size_t>(n, std::max(1u, options.parallelism));
-  if (threads == 1) {
-    for (std::size_t i = 0; i < n; ++i) fn(i);
-    return;
+void DynamoDbStore::Impl::giveBackLease(std::string_view offerId, std::string_view locationId,
+                                        const std::string& token) noexcept {
+  try {
+    table.update(linkKey(offerId, locationId),
+                 {"SET leaseUntil = :zero", "op = :t", {}, {{":zero", N(0)}, {":t", S(token)}}});
+  } catch (...) {
   }
-  std::atomic<std::size_t> next{0};
-  std::mutex failMutex;
-  std::exception_ptr failure;
-  auto work = [&] {
-    for (;;) {
-      const auto i = next.fetch_add(1);
-      if (i >= n) return;
-      {
-        std::lock_guard lock(failMutex);
-        if (failure) return;
-      }
-      try {
-        fn(i);
-      } catch (...) {
-        std::lock_guard lock(failMutex);
-        if (!failure) failure = std::current_exception();
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
+}
+
+void DynamoDbStore::Impl::parallel(std::size_t n, const std::function<void(std::size_t)>& fn) {
+  pool_.forEach(n, options.parallelism, fn);
 }
 
 // ---- the store ----
 
 DynamoDbStore::DynamoDbStore(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 DynamoDbStore::~DynamoDbStore() = default;
+
+void DynamoDbStore::ping() {
+  Store::ping();
+}
 
 std::uint64_t DynamoDbStore::requestsSent() const {
   return impl_->client.requestsSent();
@@ -367,9 +346,7 @@ domain::Brand decodeBrand(const json::object& item) {
 // ---- brands ----
 
 void DynamoDbStore::createBrand(const Brand& brand) {
-  if (!impl_->table.put(brandItem(brand), kCreate)) {
-    throw Error(ErrorCode::conflict, "brand " + brand.id + " already exists");
-  }
+  if (!impl_->table.put(brandItem(brand), kCreate)) throw alreadyExists("brand", brand.id);
   impl_->appendEvent("brand.created", domain::toJson(brand));
 }
 
@@ -395,13 +372,9 @@ void DynamoDbStore::deleteBrand(std::string_view id) {
   q.index = Index::gsi1;
   q.limit = 1;
   q.partition = "BRAND#" + brand + "#OFFERS";
-  if (!impl_->table.query(q).items.empty()) {
-    throw Error(ErrorCode::conflict, "brand " + brand + " still has offers; delete them first");
-  }
+  if (!impl_->table.query(q).items.empty()) throw brandNotEmpty(brand, "offers");
   q.partition = "BRAND#" + brand + "#LOCATIONS";
-  if (!impl_->table.query(q).items.empty()) {
-    throw Error(ErrorCode::conflict, "brand " + brand + " still has locations; delete them first");
-  }
+  if (!impl_->table.query(q).items.empty()) throw brandNotEmpty(brand, "locations");
   if (!impl_->table.remove(brandKey(id), {"", "attribute_exists(PK)", {}, {}})) {
     domain::throwNotFound("brand", id);
   }
@@ -415,14 +388,10 @@ Page<Brand> DynamoDbStore::listBrands(const PageRequest& page) {
 // ---- offers ----
 
 void DynamoDbStore::createOffer(const Offer& offer) {
-  if (!impl_->table.get(brandKey(offer.brandId))) {
-    domain::throwInvalid("brandId: brand " + offer.brandId + " does not exist");
-  }
+  if (!impl_->table.get(brandKey(offer.brandId))) throw brandMissing("brandId", offer.brandId);
   Offer stored = offer;
   stored.locationsTotal = 0;
-  if (!impl_->table.put(offerItem(stored), kCreate)) {
-    throw Error(ErrorCode::conflict, "offer " + offer.id + " already exists");
-  }
+  if (!impl_->table.put(offerItem(stored), kCreate)) throw alreadyExists("offer", offer.id);
   impl_->appendEvent("offer.created", domain::toJson(stored));
 }
 
@@ -446,14 +415,9 @@ void DynamoDbStore::deleteOffer(std::string_view id) {
   for (int round = 0; round < 10; ++round) {
     const auto offer = decodeOffer(*item);
     if (auto job = text(*item, "activeJob"); !job.empty() && !impl_->releaseFinishedJob(id, job)) {
-      throw Error(ErrorCode::conflict, "offer " + offer.id + " has a job in progress: " + job)
-          .withDetails({{"jobId", job}});
+      throw offerHasJob(offer.id, job);
     }
-    if (offer.locationsTotal > 0) {
-      throw Error(ErrorCode::conflict, "offer " + offer.id + " still has " +
-                                           std::to_string(offer.locationsTotal) +
-                                           " linked locations; unlink them first");
-    }
+    if (offer.locationsTotal > 0) throw offerStillLinked(offer.id, offer.locationsTotal);
     Expression e{
         "", "locationsTotal = :zero AND attribute_not_exists(activeJob)", {}, {{":zero", N(0)}}};
     if (impl_->table.remove(offerKey(id), e)) {
@@ -476,15 +440,11 @@ Page<Offer> DynamoDbStore::listOffers(const std::optional<std::string>& brandId,
 // ---- locations ----
 
 void DynamoDbStore::createLocations(const std::vector<Location>& locations) {
-  const bool single = locations.size() == 1;
-  auto where = [&](std::size_t i, std::string_view field) {
-    return single ? std::string(field) : "items[" + std::to_string(i) + "]." + std::string(field);
-  };
   std::map<std::string, bool> brands;
   for (std::size_t i = 0; i < locations.size(); ++i) {
     const auto& b = locations[i].brandId;
     if (!brands.contains(b)) brands[b] = impl_->table.get(brandKey(b)).has_value();
-    if (!brands[b]) domain::throwInvalid(where(i, "brandId") + ": brand " + b + " does not exist");
+    if (!brands[b]) throw brandMissing(batchField(i, locations.size(), "brandId"), b);
   }
   std::vector<Key> keys;
   std::map<std::string, std::size_t> index;
@@ -497,8 +457,8 @@ void DynamoDbStore::createLocations(const std::vector<Location>& locations) {
     firstTaken = std::min(firstTaken, index.at(text(item, "id")));
   }
   if (firstTaken != SIZE_MAX) {
-    throw Error(ErrorCode::conflict, where(firstTaken, "id") + ": location " +
-                                         locations[firstTaken].id + " already exists");
+    throw alreadyExists("location", locations[firstTaken].id,
+                        batchField(firstTaken, locations.size(), "id"));
   }
   std::vector<json::object> items;
   std::vector<json::object> created;  // the events' data

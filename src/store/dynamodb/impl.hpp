@@ -1,7 +1,8 @@
 // Inside the DynamoDB engine: the item keys of docs/dynamodb-model.md, entity <-> item
-// conversion, guarded counters, leases, the event writer and a small parallel-for. Shared
-// by the engine's three parts: entities (dynamodb_store.cpp), links and bulk jobs
-// (dynamodb_links.cpp), outbox and webhooks (dynamodb_outbox.cpp).
+// conversion, guarded counters, leases, the event writer and the parallel steps (on the
+// engine's one WorkerPool). Shared by the engine's parts: entities (dynamodb_store.cpp),
+// links (dynamodb_links.cpp), bulk jobs (dynamodb_jobs.cpp), outbox and webhooks
+// (dynamodb_outbox.cpp).
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -20,6 +21,9 @@
 #include "domain/time.hpp"
 #include "store/dynamodb/dynamodb_store.hpp"
 #include "store/dynamodb/table.hpp"
+#include "store/dynamodb/worker_pool.hpp"
+#include "store/encoding.hpp"
+#include "store/pages.hpp"
 
 namespace offers::store::dynamodb {
 
@@ -28,8 +32,6 @@ namespace json = boost::json;
 // Events, their fan-out queue and the delivery queue are spread over this many
 // partitions, so that no single partition caps the service's write rate.
 constexpr std::uint64_t kShards = 4;
-
-std::string fixed(std::uint64_t n, int width = 20);
 
 Key brandKey(std::string_view id);
 Key offerKey(std::string_view id);
@@ -67,10 +69,10 @@ inline QuerySpec listSpec(Index index, std::string partition, const PageRequest&
 
 template <class T>
 Page<T> toPage(const QueryResult& r, T (*decode)(const json::object&)) {
-  Page<T> out;
-  for (const auto& item : r.items) out.items.push_back(decode(item));
-  if (r.more && !out.items.empty()) out.last = out.items.back().id;
-  return out;
+  std::vector<T> items;
+  items.reserve(r.items.size());
+  for (const auto& item : r.items) items.push_back(decode(item));
+  return pageOf(std::move(items), r.more);
 }
 
 enum class Applied { now, before, missing };
@@ -121,9 +123,14 @@ class DynamoDbStore::Impl {
   // Throws unavailable when a lease taken at `start` has too little time left to write.
   void checkLease(std::chrono::steady_clock::time_point start) const;
   domain::Millis leaseUntil() const;
+  // A single link or unlink that failed gives its link item's lease back (if the item is
+  // still its own), so that a retry need not wait for the lease to run out. Best effort:
+  // if this fails too, the lease runs out as it would have.
+  void giveBackLease(std::string_view offerId, std::string_view locationId,
+                     const std::string& token) noexcept;
 
-  // Runs fn(0..n-1) on up to options.parallelism threads; rethrows the first failure
-  // once all have stopped.
+  // Runs fn(0..n-1) with up to options.parallelism calls at once, on the calling thread
+  // and the engine's pool; rethrows the first failure once all have stopped.
   void parallel(std::size_t n, const std::function<void(std::size_t)>& fn);
 
  private:
@@ -135,6 +142,8 @@ class DynamoDbStore::Impl {
   std::uint64_t lastSeq_ = 0;
   std::uint64_t seqSalt_ = 0;
   std::multiset<std::uint64_t> inFlight_;
+  // Last: destroyed first, while everything its threads could touch still exists.
+  WorkerPool pool_;
 };
 
 }  // namespace offers::store::dynamodb

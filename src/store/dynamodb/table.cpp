@@ -5,6 +5,7 @@
 #include <chrono>
 #include <thread>
 
+#include "domain/backoff.hpp"
 #include "domain/error.hpp"
 
 namespace offers::store::dynamodb {
@@ -51,6 +52,15 @@ std::pair<const char*, const char*> keyNames(Index index) {
       return {"GSI3PK", "GSI3SK"};
   }
   return {"PK", "SK"};
+}
+
+// Before resending the part of a batch DynamoDB left unprocessed (it was throttled):
+// backoff with jitter, then give up after many rounds.
+void waitToResend(int round) {
+  if (round > 50) throw Error(ErrorCode::unavailable, "the store is unavailable");
+  const domain::Backoff backoff{std::chrono::milliseconds(5), std::chrono::milliseconds(320),
+                                domain::Jitter::full};
+  std::this_thread::sleep_for(backoff.delay(round, domain::randomDraw()));
 }
 
 void addExpression(json::object& request, const Expression& e) {
@@ -192,8 +202,7 @@ std::vector<json::object> Table::batchGet(const std::vector<Key>& keys) {
       }
       const auto* rest = r.if_contains("UnprocessedKeys");
       if (!rest || rest->as_object().empty()) break;
-      if (round > 50) throw Error(ErrorCode::unavailable, "the store is unavailable");
-      std::this_thread::sleep_for(std::chrono::milliseconds(5 << std::min(round, 6)));
+      waitToResend(round);
       request["RequestItems"] = *rest;
     }
   }
@@ -256,8 +265,7 @@ void Table::batchPut(const std::vector<json::object>& items) {
       }
       const auto* rest = r.if_contains("UnprocessedItems");
       if (!rest || rest->as_object().empty()) break;
-      if (round > 50) throw Error(ErrorCode::unavailable, "the store is unavailable");
-      std::this_thread::sleep_for(std::chrono::milliseconds(5 << std::min(round, 6)));
+      waitToResend(round);
       request["RequestItems"] = *rest;
     }
   }
