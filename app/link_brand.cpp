@@ -1,4 +1,4 @@
-#include "link_brand.hpp"
+#include "app/link_brand.hpp"
 
 #include <curl/curl.h>
 #include <unistd.h>
@@ -25,12 +25,17 @@ std::size_t collect(char* data, std::size_t size, std::size_t n, void* out) {
   return size * n;
 }
 
-// One request to the server; throws std::runtime_error when it cannot be reached.
-Reply call(const std::string& method, const std::string& url, const std::string& body = {}) {
+// One request to the server, with the API key when there is one; throws
+// std::runtime_error when the server cannot be reached.
+Reply call(const Config& config, const std::string& method, const std::string& url,
+           const std::string& body = {}) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   if (!curl) throw std::runtime_error("cannot start an HTTP client");
   Reply reply;
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  if (config.apiKey) {
+    headers = curl_slist_append(headers, ("Authorization: Bearer " + *config.apiKey).c_str());
+  }
   curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method.c_str());
   curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
@@ -81,7 +86,7 @@ int linkBrand(const Config& config) {
   std::string base = config.serverUrl;
   while (!base.empty() && base.back() == '/') base.pop_back();
   const json::object request{{"type", "link-brand-locations"}, {"offerId", config.offerId}};
-  auto reply = call("POST", base + "/v1/jobs", json::serialize(request));
+  auto reply = call(config, "POST", base + "/v1/jobs", json::serialize(request));
   if (reply.status != 202) {
     std::cerr << "offers-api: the server refused the job (" << reply.status << "): " << reply.body
               << "\n";
@@ -95,7 +100,7 @@ int linkBrand(const Config& config) {
   const bool tty = isatty(STDOUT_FILENO);
   std::string lastLine;
   for (;;) {
-    reply = call("GET", base + "/v1/jobs/" + id);
+    reply = call(config, "GET", base + "/v1/jobs/" + id);
     if (reply.status != 200) {
       std::cerr << "\noffers-api: cannot follow job " << id << " (" << reply.status
                 << "): " << reply.body << "\n";

@@ -3,7 +3,7 @@
 // lines otherwise).
 #pragma once
 
-#include "cli.hpp"
+#include "app/config.hpp"
 
 namespace offers::app {
 

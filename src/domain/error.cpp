@@ -16,6 +16,8 @@ std::string_view codeName(ErrorCode code) {
       return "conflict";
     case ErrorCode::payload_too_large:
       return "payload_too_large";
+    case ErrorCode::header_too_large:
+      return "header_too_large";
     case ErrorCode::brand_mismatch:
       return "brand_mismatch";
     case ErrorCode::rate_limited:

@@ -17,10 +17,11 @@ enum class ErrorCode {
   method_not_allowed,
   conflict,
   payload_too_large,
+  header_too_large,  // the request line and headers: 431
   brand_mismatch,
   rate_limited,
   unavailable,
-  internal,
+  internal,  // stays last: parseJobErrorCode (domain/job.cpp) reads the codes up to it
 };
 
 // The stable, client-visible name of a code ("not_found").

@@ -19,6 +19,8 @@ unsigned httpStatus(domain::ErrorCode code) {
       return 409;
     case ErrorCode::payload_too_large:
       return 413;
+    case ErrorCode::header_too_large:
+      return 431;
     case ErrorCode::brand_mismatch:
       return 422;
     case ErrorCode::rate_limited:

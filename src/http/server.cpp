@@ -4,14 +4,15 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <cmath>
 #include <random>
+#include <stdexcept>
 #include <thread>
 #include <unordered_map>
 
@@ -100,15 +101,7 @@ class Server::Impl {
       contexts_.push_back(std::make_unique<asio::io_context>(1));
     }
     acceptor_ = std::make_unique<tcp::acceptor>(*contexts_[0]);
-    const tcp::endpoint endpoint(asio::ip::make_address(options_.host), options_.port);
-    acceptor_->open(endpoint.protocol());
-    acceptor_->set_option(asio::socket_base::reuse_address(true));
-    acceptor_->bind(endpoint);
-    acceptor_->listen(asio::socket_base::max_listen_connections);
-    // Installed now, before the caller logs "listening": a signal from then on is handled
-    // (queued until run()), never the default action that would kill the process.
-    signals_ = std::make_unique<asio::signal_set>(*contexts_[0], SIGINT, SIGTERM, SIGHUP);
-    waitForSignal();
+    listen();
   }
 
   unsigned short port() const { return acceptor_->local_endpoint().port(); }
@@ -131,17 +124,26 @@ class Server::Impl {
   }
 
  private:
-  void waitForSignal() {
-    signals_->async_wait([this](const boost::system::error_code& ec, int sig) {
-      if (ec) return;
-      if (sig == SIGHUP) {
-        if (options_.onReload) options_.onReload();
-        waitForSignal();
-        return;
-      }
-      log::info("stopping", {{"signal", sig}});
-      beginStop();
-    });
+  // Binds and listens, or throws an error that names the address: Asio's own says only
+  // "bind: Address already in use" (see test_cli_listen.cpp).
+  void listen() {
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(options_.host, ec);
+    std::string reason = ec ? "not an IP address" : "";
+    const tcp::endpoint endpoint(address, options_.port);
+    if (!ec) acceptor_->open(endpoint.protocol(), ec);
+    if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_->bind(endpoint, ec);
+    if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
+    if (!ec) return;
+    if (reason.empty()) {
+      reason = ec.message();
+      reason[0] = char(std::tolower(static_cast<unsigned char>(reason[0])));
+    }
+    const bool v6 = options_.host.find(':') != std::string::npos;
+    const std::string where = v6 ? "[" + options_.host + "]" : options_.host;
+    throw std::runtime_error("cannot listen on " + where + ":" + std::to_string(options_.port) +
+                             ": " + reason);
   }
 
   // Request log lines are buffered; this writes them out at least every 200 ms.
@@ -393,8 +395,7 @@ class Server::Impl {
     if (ec == e::body_limit) {
       r = tooLarge();
     } else if (ec == e::header_limit) {
-      r = errorResponse(domain::ErrorCode::invalid_request, "headers: larger than the limit");
-      r.status = 431;
+      r = errorResponse(domain::ErrorCode::header_too_large, "headers: larger than the limit");
     } else {
       r = errorResponse(domain::ErrorCode::invalid_request,
                         "request: malformed HTTP (" + ec.message() + ")");
@@ -406,7 +407,6 @@ class Server::Impl {
   const Api& api_;
   std::vector<std::unique_ptr<asio::io_context>> contexts_;
   std::unique_ptr<tcp::acceptor> acceptor_;
-  std::unique_ptr<asio::signal_set> signals_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> inFlight_{0};
   std::atomic<std::size_t> connections_{0};

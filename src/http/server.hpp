@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <string>
 
@@ -30,20 +29,21 @@ struct ServerOptions {
   std::size_t maxConnections = 1024;
   unsigned drainTimeoutSeconds = 30;  // how long stop() waits for in-flight requests
   bool logRequests = true;            // one JSON line per request on stdout
-  // Called on SIGHUP, on the server's first thread (reloading the API keys).
-  std::function<void()> onReload;
 };
 
 class Server {
  public:
-  // Binds and listens at once (throws std::system_error when it cannot).
+  // Binds and listens at once. When it cannot, throws std::runtime_error naming the
+  // address and the reason ("cannot listen on 127.0.0.1:8080: address already in use").
   Server(ServerOptions options, const Api& api);
   ~Server();
 
   unsigned short port() const;
-  // Serves until stop() or SIGINT/SIGTERM; then refuses new connections, lets the
-  // requests in flight finish, and returns.
+  // Serves until stop(); then refuses new connections, lets the requests in flight finish,
+  // and returns. Signals are the application's business, not the server's.
   void run();
+  // From any thread, before or during run(): a stop before run() makes run() return at
+  // once.
   void stop();
 
  private:

@@ -658,7 +658,7 @@ TEST_F(BadInputTest, OversizedHeadersGet431) {
     ASSERT_TRUE(raw.send(request));
     const auto reply = raw.readResponse(10s);
     ASSERT_EQ(reply.kind, RawConnection::Reply::Kind::kResponse) << request.substr(0, 60);
-    EXPECT_TRUE(IsApiError(reply.response, 431, "invalid_request", "header"))
+    EXPECT_TRUE(IsApiError(reply.response, 431, "header_too_large", "header"))
         << request.substr(0, 60) << " (" << request.size() << " bytes)";
   }
   // Just under the limit is fine.

@@ -493,7 +493,7 @@ TEST_F(SizeLimitTest, HeadersJustUnderPassJustOverGet431) {
       RawConnection connection("127.0.0.1", server().port());
       const auto reply = exchange(connection, headerOfSize(over, manyFields));
       ASSERT_EQ(reply.kind, Kind::kResponse) << shape << ", " << over << " bytes: no answer";
-      EXPECT_TRUE(IsApiError(reply.response, 431, "invalid_request"))
+      EXPECT_TRUE(IsApiError(reply.response, 431, "header_too_large"))
           << shape << ", " << over << " bytes";
     }
   }

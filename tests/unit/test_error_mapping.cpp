@@ -34,6 +34,7 @@ constexpr Documented kDocumented[] = {
     {ErrorCode::method_not_allowed, 405, "method_not_allowed"},
     {ErrorCode::conflict, 409, "conflict"},
     {ErrorCode::payload_too_large, 413, "payload_too_large"},
+    {ErrorCode::header_too_large, 431, "header_too_large"},
     {ErrorCode::brand_mismatch, 422, "brand_mismatch"},
     {ErrorCode::rate_limited, 429, "rate_limited"},
     {ErrorCode::unavailable, 503, "unavailable"},

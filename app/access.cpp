@@ -1,0 +1,67 @@
+#include "app/access.hpp"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+#include "log/log.hpp"
+
+namespace offers::app {
+namespace {
+
+// The API keys of OFFERS_API_KEYS and of the file together.
+std::vector<http::ApiKey> loadApiKeys(const Config& config) {
+  std::vector<http::ApiKey> keys = config.environmentApiKeys;
+  if (!config.apiKeysFile) return keys;
+  std::ifstream in(*config.apiKeysFile);
+  if (!in) throw std::invalid_argument("--api-keys-file: cannot read " + *config.apiKeysFile);
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    const auto fromFile = http::parseApiKeys(text.str(), '\n');
+    for (const auto& k : fromFile) {
+      for (const auto& other : config.environmentApiKeys) {
+        if (other.name == k.name || other.key == k.key) {
+          throw std::invalid_argument("the key named '" + k.name +
+                                      "' is also in OFFERS_API_KEYS, by name or by key");
+        }
+      }
+    }
+    keys.insert(keys.end(), fromFile.begin(), fromFile.end());
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("--api-keys-file " + *config.apiKeysFile + ": " + e.what());
+  }
+  return keys;
+}
+
+}  // namespace
+
+void configureAccess(const Config& config, http::Authenticator& auth) {
+  auth.setKeys(loadApiKeys(config));
+  if (config.metricsKey) auth.setMetricsKey(*config.metricsKey);
+  if (auth.enabled()) return;
+  if (!isLoopback(config.server.host) && !config.allowUnauthenticated) {
+    throw std::invalid_argument("refusing to listen on " + config.server.host +
+                                " without API keys (--allow-unauthenticated to do so anyway)");
+  }
+  log::warn(
+      "authentication is off: no API keys configured, every client that can connect may read "
+      "and change everything",
+      {{"host", config.server.host}});
+}
+
+void reloadApiKeys(const Config& config, http::Authenticator& auth) {
+  try {
+    auth.setKeys(loadApiKeys(config));
+    log::info("api keys reloaded", {{"keys", auth.keyCount()}});
+  } catch (const std::exception& e) {
+    log::error("api keys reload failed", {{"detail", e.what()}, {"keys", auth.keyCount()}});
+  }
+}
+
+bool isLoopback(const std::string& host) {
+  return host == "::1" || host.rfind("127.", 0) == 0 || host == "localhost";
+}
+
+}  // namespace offers::app
