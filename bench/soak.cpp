@@ -146,17 +146,11 @@ int main(int argc, char** argv) {
       setenv("AWS_SECRET_ACCESS_KEY", "soak", 1);
       unsetenv("AWS_SESSION_TOKEN");
       // A short lease, so that what a killed server left half-done is taken over soon.
-      server.storeArgs = {"--store",
-                          "dynamodb",
-                          "--dynamodb-endpoint",
-                          dynalite->endpoint(),
-                          "--dynamodb-table",
-                          offers::testing::uniqueTableName(),
-                          "--aws-region",
-                          "us-east-1",
-                          "--create-table",
-                          "--dynamodb-lease-ms",
-                          "1000"};
+      server.dynamodb = offers::testing::DynamoDbEngine{
+          .endpoint = dynalite->endpoint(),
+          .table = offers::testing::uniqueTableName(),
+          .leaseMs = 1000,
+      };
       settings.soak.settle = std::chrono::seconds(15);
     }
     ServerProcess process(server);

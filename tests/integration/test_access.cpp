@@ -619,11 +619,11 @@ TEST(AccessStartupTest, NoKeysOnAPublicAddressNeedsAllowUnauthenticated) {
   EXPECT_NE(r.err.find("--allow-unauthenticated"), std::string::npos) << r.err;
 
   // Allowed explicitly: it starts (and answers on loopback, which 0.0.0.0 includes).
-  ServerOptions options;
-  options.binary = OFFERS_API_BINARY;
-  options.dataDir = (dir.path() / "data").string();
-  options.extraArgs = {"--host", "0.0.0.0", "--allow-unauthenticated"};
-  ServerProcess open(options);
+  ServerProcess open(ServerOptions{
+      .binary = OFFERS_API_BINARY,
+      .dataDir = (dir.path() / "data").string(),
+      .extraArgs = {"--host", "0.0.0.0", "--allow-unauthenticated"},
+  });
   ASSERT_NO_THROW(open.start());
   EXPECT_EQ(open.client().get("/v1/offers").status, 200);
   EXPECT_EQ(open.stop(), 0);
@@ -634,11 +634,11 @@ TEST(AccessStartupTest, WithKeysAPublicAddressIsFine) {
   const std::string key = newKey("alice");
   const std::string file = (dir.path() / "keys").string();
   writeFile(file, "alice:" + key + "\n");
-  ServerOptions options;
-  options.binary = OFFERS_API_BINARY;
-  options.dataDir = (dir.path() / "data").string();
-  options.extraArgs = {"--host", "0.0.0.0", "--api-keys-file", file};
-  ServerProcess server(options);
+  ServerProcess server(ServerOptions{
+      .binary = OFFERS_API_BINARY,
+      .dataDir = (dir.path() / "data").string(),
+      .extraArgs = {"--host", "0.0.0.0", "--api-keys-file", file},
+  });
   ASSERT_NO_THROW(server.start());
   HttpClient client = server.client();
   EXPECT_EQ(client.get("/v1/offers").status, 401);
@@ -682,7 +682,7 @@ TEST_F(EnvironmentSettingsTest, EverySettingIsReadAndAFlagWins) {
   // The header limit.
   const HttpResponse big =
       api().request("GET", "/healthz", std::nullopt, {{"X-Big", std::string(5000, 'a')}});
-  EXPECT_TRUE(IsApiError(big, 431, "invalid_request")) << big.describe();
+  EXPECT_TRUE(IsApiError(big, 431, "header_too_large")) << big.describe();
   // The rate limit: a burst of 3 at 1 a second (two requests made above).
   int limited = 0;
   for (int i = 0; i < 4; ++i) {

@@ -7,13 +7,9 @@
 // Runs only in the suite's DynamoDB registration (OFFERS_TEST_STORE=dynamodb); there the
 // AWS CLI is required (scripts/setup.sh installs the Debian package awscli), so its
 // absence fails the test instead of skipping it.
-#include <unistd.h>
-
 #include <boost/json.hpp>
 #include <chrono>
-#include <cstdlib>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -25,19 +21,6 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-// The first executable `name` on PATH, or "" when there is none. runCommand execs a path
-// as given, without a PATH search.
-std::string onPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path != nullptr ? path : "");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
-}
-
 class DynamoDbLayoutTest : public ServerTest {
  protected:
   void SetUp() override {
@@ -45,8 +28,8 @@ class DynamoDbLayoutTest : public ServerTest {
       GTEST_SKIP() << "reads the DynamoDB engine's table; runs in the integration-dynamodb.* "
                       "registration (OFFERS_TEST_STORE=dynamodb)";
     }
-    aws_ = onPath("aws");
-    env_ = onPath("env");
+    aws_ = findOnPath("aws").value_or("");
+    env_ = findOnPath("env").value_or("");
     ASSERT_FALSE(aws_.empty()) << "the AWS CLI (aws) is not on PATH; run scripts/setup.sh, which "
                                   "installs the Debian package awscli";
     ASSERT_FALSE(env_.empty()) << "env (coreutils) is not on PATH";

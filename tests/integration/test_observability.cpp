@@ -1,11 +1,10 @@
 // What an operator sees (README "Observability"): a request id on every response, one
 // JSON log line per request naming its route template, /readyz, and /metrics in the
 // Prometheus text format, whose counters move by exactly what the test did. The
-// exposition is read with a small parser written here from the format's description, so
-// a malformed line fails the test rather than a dashboard.
+// exposition is read with the strict parser of tests/support/prometheus.hpp, so a
+// malformed line fails the test rather than a dashboard.
 #include <algorithm>
 #include <boost/json.hpp>
-#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -14,16 +13,16 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "support/jobs_helpers.hpp"
 #include "support/log_lines.hpp"
+#include "support/loopback_http_server.hpp"
+#include "support/prometheus.hpp"
 #include "support/sample_ids.hpp"
 #include "support/server_process.hpp"
-#include "support/webhook_receiver.hpp"
 
 namespace offers::testing {
 namespace {
@@ -32,191 +31,6 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 using namespace std::string_literals;
 using Clock = std::chrono::steady_clock;
-using Labels = std::map<std::string, std::string>;
-
-// ---- The Prometheus text format (version 0.0.4), samples and their HELP and TYPE --------
-
-struct Sample {
-  std::string name;
-  Labels labels;
-  double value = 0;
-};
-
-struct Exposition {
-  std::vector<Sample> samples;
-  std::map<std::string, std::string> help;  // by family name
-  std::map<std::string, std::string> type;  // by family name
-
-  // The value of the series `name` with exactly `labels`, or nullopt when absent.
-  std::optional<double> find(const std::string& name, const Labels& labels) const {
-    for (const auto& s : samples) {
-      if (s.name == name && s.labels == labels) return s.value;
-    }
-    return std::nullopt;
-  }
-  // As find(), with an absent series counting as 0 (a counter not incremented yet).
-  double value(const std::string& name, const Labels& labels = {}) const {
-    return find(name, labels).value_or(0);
-  }
-  std::vector<Sample> series(const std::string& name) const {
-    std::vector<Sample> out;
-    for (const auto& s : samples) {
-      if (s.name == name) out.push_back(s);
-    }
-    return out;
-  }
-  // The family a sample belongs to: its own name when typed as such, or the name without
-  // a histogram or summary suffix.
-  std::string familyOf(const std::string& name) const {
-    if (type.contains(name)) return name;
-    for (const std::string suffix : {"_bucket", "_sum", "_count"}) {
-      if (name.size() > suffix.size() && name.ends_with(suffix)) {
-        const std::string base = name.substr(0, name.size() - suffix.size());
-        if (type.contains(base)) return base;
-      }
-    }
-    return name;
-  }
-};
-
-bool isNameStart(char c) {
-  return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ':';
-}
-bool isNameChar(char c) {
-  return isNameStart(c) || std::isdigit(static_cast<unsigned char>(c));
-}
-
-// Parses the exposition; throws std::runtime_error naming the first malformed line, and
-// on what the format forbids: a TYPE after the family's first sample, two TYPE lines for
-// one family, a family's samples not in one group, the same series twice.
-Exposition parseExposition(const std::string& text) {
-  Exposition out;
-  if (!text.empty() && text.back() != '\n') throw std::runtime_error("does not end with \\n");
-  std::istringstream in(text);
-  std::set<std::string> finishedFamilies;
-  std::string currentFamily;
-  std::set<std::pair<std::string, Labels>> seen;
-  int number = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++number;
-    auto fail = [&](const std::string& why) {
-      throw std::runtime_error("line " + std::to_string(number) + ": " + why + ": " + line);
-    };
-    if (line.empty()) continue;
-    if (line[0] == '#') {
-      std::istringstream words(line);
-      std::string hash, keyword, family;
-      words >> hash >> keyword >> family;
-      if (keyword != "HELP" && keyword != "TYPE") continue;  // a comment
-      if (family.empty()) fail("no metric name");
-      std::string rest;
-      std::getline(words, rest);
-      if (!rest.empty() && rest[0] == ' ') rest.erase(0, 1);
-      if (keyword == "HELP") {
-        if (out.help.contains(family)) fail("a second HELP");
-        out.help[family] = rest;
-      } else {
-        if (out.type.contains(family)) fail("a second TYPE");
-        static const std::set<std::string> kTypes = {"counter", "gauge", "histogram", "summary",
-                                                     "untyped"};
-        if (!kTypes.contains(rest)) fail("unknown type");
-        if (finishedFamilies.contains(family) || currentFamily == family) {
-          fail("TYPE after the family's samples");
-        }
-        out.type[family] = rest;
-      }
-      continue;
-    }
-    Sample sample;
-    std::size_t i = 0;
-    if (!isNameStart(line[0])) fail("not a metric name");
-    while (i < line.size() && isNameChar(line[i])) ++i;
-    sample.name = line.substr(0, i);
-    if (i < line.size() && line[i] == '{') {
-      ++i;
-      while (i < line.size() && line[i] != '}') {
-        const std::size_t start = i;
-        while (i < line.size() && isNameChar(line[i]) && line[i] != ':') ++i;
-        const std::string label = line.substr(start, i - start);
-        if (label.empty() || i + 1 >= line.size() || line[i] != '=' || line[i + 1] != '"') {
-          fail("malformed label");
-        }
-        i += 2;
-        std::string value;
-        for (;; ++i) {
-          if (i >= line.size()) fail("unterminated label value");
-          if (line[i] == '"') break;
-          if (line[i] == '\\') {
-            if (++i >= line.size()) fail("dangling escape");
-            if (line[i] == 'n') {
-              value.push_back('\n');
-            } else if (line[i] == '\\' || line[i] == '"') {
-              value.push_back(line[i]);
-            } else {
-              fail("unknown escape");
-            }
-          } else {
-            value.push_back(line[i]);
-          }
-        }
-        ++i;  // the closing quote
-        if (sample.labels.contains(label)) fail("label given twice");
-        sample.labels[label] = value;
-        if (i < line.size() && line[i] == ',') ++i;
-      }
-      if (i >= line.size()) fail("unterminated label set");
-      ++i;  // '}'
-    }
-    if (i >= line.size() || line[i] != ' ') fail("no space before the value");
-    while (i < line.size() && line[i] == ' ') ++i;
-    const std::string rest = line.substr(i);
-    const std::string valueText = rest.substr(0, rest.find(' '));
-    char* end = nullptr;
-    sample.value = std::strtod(valueText.c_str(), &end);
-    if (valueText.empty() || end != valueText.c_str() + valueText.size()) fail("not a number");
-    if (rest.find(' ') != std::string::npos) {
-      const std::string timestamp = rest.substr(rest.find(' ') + 1);
-      if (timestamp.empty() || timestamp.find_first_not_of("-0123456789") != std::string::npos) {
-        fail("malformed timestamp");
-      }
-    }
-    const std::string family = out.familyOf(sample.name);
-    if (family != currentFamily) {
-      if (finishedFamilies.contains(family)) fail("the family's samples are not in one group");
-      if (!currentFamily.empty()) finishedFamilies.insert(currentFamily);
-      currentFamily = family;
-    }
-    if (!seen.insert({sample.name, sample.labels}).second) fail("the same series twice");
-    out.samples.push_back(std::move(sample));
-  }
-  return out;
-}
-
-// A parser that accepts anything would make every test below pass: it must reject these.
-TEST(PrometheusParser, RejectsWhatTheFormatForbids) {
-  const std::string ok = "# HELP a_total A.\n# TYPE a_total counter\na_total{x=\"1\"} 2\n";
-  ASSERT_NO_THROW(parseExposition(ok));
-  EXPECT_EQ(parseExposition(ok).value("a_total", {{"x", "1"}}), 2);
-  EXPECT_EQ(parseExposition("# TYPE h histogram\nh_bucket{le=\"+Inf\"} 3\nh_count 3\n")
-                .familyOf("h_count"),
-            "h");
-  for (const std::string& bad : std::vector<std::string>{
-           ok + "a_total{x=\"1\"} 3\n",                 // the same series twice
-           "a_total{x=\"1} 2\n",                        // unterminated value
-           "a_total{x=1} 2\n",                          // unquoted value
-           "a_total 2 x\n",                             // bad timestamp
-           "a_total two\n",                             // not a number
-           "a_total\n",                                 // no value
-           "a_total{x=\"\\q\"} 2\n",                    // unknown escape
-           "# TYPE a gauge\n# TYPE a gauge\n",          // two TYPE lines
-           "a 1\n# TYPE a gauge\n",                     // TYPE after the sample
-           "# TYPE a gauge\na 1\nb 1\na{x=\"y\"} 2\n",  // family split in two groups
-           "# TYPE a wibble\n",                         // unknown type
-           "a 1",                                       // no final newline
-       }) {
-    EXPECT_THROW(parseExposition(bad), std::runtime_error) << bad;
-  }
-}
 
 // ---- Helpers shared by the fixtures ----------------------------------------------------
 
@@ -616,9 +430,9 @@ TEST_F(DeliveryMetricsTest, DeliveriesAreCountedByOutcomeAndLogged) {
   // A webhook gets the events recorded from about its creation on, so the seeded data's
   // events may reach these receivers too: the counts are checked against what the
   // receivers saw, and the log against the one event this test makes.
-  WebhookReceiver good;
-  WebhookReceiver bad;
-  bad.respondWith([](const ReceivedRequest&, std::size_t) { return ReceiverReply(500); });
+  LoopbackHttpServer good;
+  LoopbackHttpServer bad;
+  bad.respondWith([](const ReceivedRequest&, std::size_t) { return ScriptedReply{.status = 500}; });
   const std::string name = "offers_webhook_deliveries_total";
   const Exposition before = scrape();
   const std::string goodHook = str(createWebhook(good.url(), {"brand.created"}), "id");
@@ -627,7 +441,7 @@ TEST_F(DeliveryMetricsTest, DeliveriesAreCountedByOutcomeAndLogged) {
   const auto announced = [](const ReceivedRequest& r) {
     return r.body.find("Announced") != std::string::npos;
   };
-  const auto count = [&](const WebhookReceiver& receiver) {
+  const auto count = [&](const LoopbackHttpServer& receiver) {
     const auto requests = receiver.requests();
     return std::count_if(requests.begin(), requests.end(), announced);
   };

@@ -28,7 +28,7 @@
 
 #include "support/dynalite.hpp"
 #include "support/jobs_helpers.hpp"
-#include "support/webhook_receiver.hpp"
+#include "support/loopback_http_server.hpp"
 
 namespace offers::testing {
 namespace {
@@ -68,16 +68,13 @@ class ScaleOutTest : public JobServerTest {
   // another process may still commit behind its position.
   ServerProcess& addInstance(const std::vector<std::string>& extra = {}) {
     dirs_.push_back(std::make_unique<TempDir>());
-    ServerOptions options;
-    options.binary = OFFERS_API_BINARY;
-    options.dataDir = dirs_.back()->str();  // unused by the DynamoDB engine, required anyway
-    options.threads = 2;
-    options.extraArgs = extra;
-    options.storeArgs = {
-        "--store",          "dynamodb", "--dynamodb-endpoint", sharedDynalite().endpoint(),
-        "--dynamodb-table", table_,     "--aws-region",        "us-east-1",
-        "--create-table"};
-    instances_.push_back(std::make_unique<ServerProcess>(std::move(options)));
+    instances_.push_back(std::make_unique<ServerProcess>(ServerOptions{
+        .binary = OFFERS_API_BINARY,
+        .dataDir = dirs_.back()->str(),  // unused by the DynamoDB engine, required anyway
+        .threads = 2,
+        .extraArgs = extra,
+        .dynamodb = DynamoDbEngine{.endpoint = sharedDynalite().endpoint(), .table = table_},
+    }));
     instances_.back()->start();
     return *instances_.back();
   }
@@ -336,7 +333,7 @@ TEST_F(ScaleOutTest, EveryLinkEventReachesTheReceiverWhicheverInstanceWroteIt) {
   constexpr int kUnlinks = 10;
   const std::vector<std::string> flags = {"--webhook-retry-base-ms", "50"};
 
-  WebhookReceiver receiver;
+  LoopbackHttpServer receiver;
   ServerProcess& a = addInstance(flags);
   ServerProcess& b = addInstance(flags);
   ServerProcess& c = addInstance(flags);

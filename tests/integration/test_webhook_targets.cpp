@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "support/jobs_helpers.hpp"
-#include "support/webhook_receiver.hpp"
+#include "support/loopback_http_server.hpp"
 
 namespace offers::testing {
 namespace {
@@ -59,7 +59,7 @@ class WebhookTargetTest : public JobServerTest {
 };
 
 TEST_F(WebhookTargetTest, RefusesPrivateTargetsAtRegistrationAndStoresNothing) {
-  WebhookReceiver receiver;  // live, so a connection to it would be noticed
+  LoopbackHttpServer receiver;  // live, so a connection to it would be noticed
   const std::string port = std::to_string(receiver.port());
   const std::string mustBePublic =
       "; webhook targets must be public (--allow-private-webhooks allows them)";
@@ -133,7 +133,7 @@ TEST_F(WebhookTargetTest, AcceptsPublicLiterals) {
 // the dispatcher never connects, and records the refusal as a failed attempt, retried.
 // With the flag back on, the pending delivery goes through.
 TEST_F(WebhookTargetTest, TheDispatcherRefusesAPrivateTargetAtDelivery) {
-  WebhookReceiver receiver;
+  LoopbackHttpServer receiver;
   restartWith(true);
   const std::string webhookId = str(createWebhook(receiver.url(), {"brand.created"}), "id");
 

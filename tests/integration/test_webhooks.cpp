@@ -16,7 +16,7 @@
 
 #include "notify/webhook_sender.hpp"
 #include "support/jobs_helpers.hpp"
-#include "support/webhook_receiver.hpp"
+#include "support/loopback_http_server.hpp"
 
 namespace offers::testing {
 namespace {
@@ -36,7 +36,7 @@ std::string typeOf(const ReceivedRequest& request) {
 
 // Polls the receiver until `done(requests)`; false when `timeout` passes first.
 template <class Done>
-bool waitUntil(const WebhookReceiver& receiver, Done done,
+bool waitUntil(const LoopbackHttpServer& receiver, Done done,
                std::chrono::milliseconds timeout = 10s) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
@@ -78,9 +78,9 @@ class WebhookTest : public JobServerTest {
 };
 
 TEST_F(WebhookTest, AFailedJobSucceededDeliveryIsRetriedAndBothAreSigned) {
-  WebhookReceiver receiver;
+  LoopbackHttpServer receiver;
   receiver.respondWith([](const ReceivedRequest&, std::size_t index) {
-    return ReceiverReply(index == 0 ? 500 : 200);
+    return ScriptedReply{.status = index == 0 ? 500 : 200};
   });
   const json::object webhook = createWebhook(receiver.url(), {"job.succeeded"});
   const std::string webhookId = str(webhook, "id");
@@ -149,8 +149,8 @@ TEST_F(WebhookTest, AFailedJobSucceededDeliveryIsRetriedAndBothAreSigned) {
 }
 
 TEST_F(WebhookTest, StarGetsEveryTypeAndOthersOnlyWhatTheySubscribedTo) {
-  WebhookReceiver everything;
-  WebhookReceiver picky;
+  LoopbackHttpServer everything;
+  LoopbackHttpServer picky;
   const std::string secret = "0123456789abcdef";  // the shortest allowed
   const json::object all = createWebhook(everything.url(), {"*"}, secret);
   EXPECT_EQ(str(all, "secret"), secret);
@@ -188,10 +188,11 @@ TEST_F(WebhookTest, StarGetsEveryTypeAndOthersOnlyWhatTheySubscribedTo) {
 
 TEST_F(WebhookTest, DeadAndHungReceiversDoNotDelayALiveOne) {
   const std::string deadUrl = closedPortUrl();
-  WebhookReceiver hung;
-  hung.respondWith(
-      [](const ReceivedRequest&, std::size_t) { return ReceiverReply(200, 30s); });  // > timeout
-  WebhookReceiver live;
+  LoopbackHttpServer hung;
+  hung.respondWith([](const ReceivedRequest&, std::size_t) {
+    return ScriptedReply{.status = 200, .delay = 30s};
+  });  // > timeout
+  LoopbackHttpServer live;
   const std::string deadId = str(createWebhook(deadUrl, {"*"}), "id");
   const std::string hungId = str(createWebhook(hung.url(), {"*"}), "id");
   createWebhook(live.url(), {"*"});
@@ -232,9 +233,10 @@ TEST_F(WebhookTest, DeadAndHungReceiversDoNotDelayALiveOne) {
 
 TEST_F(WebhookTest, PendingDeliveriesSurviveKill9) {
   std::atomic<bool> healthy{false};
-  WebhookReceiver receiver;
-  receiver.respondWith(
-      [&](const ReceivedRequest&, std::size_t) { return ReceiverReply(healthy ? 200 : 503); });
+  LoopbackHttpServer receiver;
+  receiver.respondWith([&](const ReceivedRequest&, std::size_t) {
+    return ScriptedReply{.status = healthy ? 200 : 503};
+  });
   const json::object webhook = createWebhook(receiver.url(), {"brand.created"});
   const std::string webhookId = str(webhook, "id");
   const std::string brandId = createBrand("Survivor");
@@ -269,8 +271,8 @@ TEST_F(WebhookTest, PendingDeliveriesSurviveKill9) {
 }
 
 TEST_F(WebhookTest, SubscriptionsAreListedWithoutSecretsAndDeletedOnes) {
-  WebhookReceiver kept;
-  WebhookReceiver removed;
+  LoopbackHttpServer kept;
+  LoopbackHttpServer removed;
   const std::string longSecret(256, 's');
   const json::object a = createWebhook(kept.url(), {"brand.created", "brand.deleted"}, longSecret);
   const json::object b = createWebhook(removed.url(), {"*"});
@@ -310,7 +312,7 @@ TEST_F(WebhookTest, SubscriptionsAreListedWithoutSecretsAndDeletedOnes) {
 }
 
 TEST_F(WebhookTest, BadInputIsRejectedAndChangesNothing) {
-  WebhookReceiver receiver;
+  LoopbackHttpServer receiver;
   const std::string url = receiver.url();
   const json::object existing = createWebhook(url, {"*"});
   const std::string brandId = createBrand("Untouched");

@@ -3,9 +3,43 @@
 #include <unistd.h>
 
 #include <array>
+#include <boost/json.hpp>
 #include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <sstream>
 
 namespace offers::testing {
+
+unsigned short listeningPort(std::string_view line, std::string_view key) {
+  boost::system::error_code ec;
+  const boost::json::value value = boost::json::parse(line, ec);
+  if (ec || !value.is_object()) return 0;
+  const auto& object = value.as_object();
+  const boost::json::value* what = object.if_contains(key);
+  const boost::json::value* port = object.if_contains("port");
+  if (what == nullptr || !what->is_string() || what->as_string() != "listening") return 0;
+  if (port == nullptr) return 0;
+  std::int64_t number = 0;
+  if (port->is_int64()) {
+    number = port->as_int64();
+  } else if (port->is_uint64() && port->as_uint64() < 65536) {
+    number = static_cast<std::int64_t>(port->as_uint64());
+  }
+  return number > 0 && number < 65536 ? static_cast<unsigned short>(number) : 0;
+}
+
+std::optional<std::string> findOnPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    // An empty entry means the current directory.
+    const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return std::nullopt;
+}
 
 void ChildOutput::start(int fd) {
   join();

@@ -1,17 +1,27 @@
 // A child process's stdout (and stderr, when the child merges them), read on a thread of
 // its own: all of it is kept for error messages, and the first line that announces a
 // port (as the parser recognises it) wakes whoever waits for it. ServerProcess and
-// DynaliteProcess both start a child that says which port it listens on this way.
+// DynaliteProcess both start a child that says which port it listens on this way, and
+// find the programs they start with findOnPath.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 
 namespace offers::testing {
+
+// The port of a JSON line {"<key>":"listening","port":N}, or 0 for any other line: how
+// offers-api ("msg") and the dynalite launcher ("dynalite") announce theirs.
+unsigned short listeningPort(std::string_view line, std::string_view key);
+
+// The first executable `name` on PATH, or nullopt. Children are started with execve, which
+// takes a path as given (and execvp is not async-signal-safe, so it cannot run after fork).
+std::optional<std::string> findOnPath(const std::string& name);
 
 class ChildOutput {
  public:

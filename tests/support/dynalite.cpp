@@ -16,7 +16,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
-#include <sstream>
 #include <stdexcept>
 #include <string_view>
 #include <vector>
@@ -33,41 +32,15 @@ std::string errnoText(const char* what) {
   return std::string(what) + ": " + std::strerror(errno);
 }
 
-// The first executable `name` on PATH. Looked up before fork, because the child may make
-// only async-signal-safe calls and execvp is not among them.
-std::string findOnPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path != nullptr ? path : "");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    // An empty entry means the current directory.
-    const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  throw std::runtime_error(name + " is not on PATH; scripts/setup.sh installs it");
-}
-
-// The port of the launcher's {"dynalite":"listening","port":N} line, or 0 for any other.
-unsigned short announcedPort(std::string_view line) {
-  boost::system::error_code ec;
-  const boost::json::value value = boost::json::parse(line, ec);
-  if (ec || !value.is_object()) return 0;
-  const auto& object = value.as_object();
-  const boost::json::value* what = object.if_contains("dynalite");
-  const boost::json::value* port = object.if_contains("port");
-  if (what == nullptr || !what->is_string() || what->as_string() != "listening") return 0;
-  if (port == nullptr || !(port->is_int64() || port->is_uint64())) return 0;
-  const std::int64_t number = port->to_number<std::int64_t>();
-  return number > 0 && number < 65536 ? static_cast<unsigned short>(number) : 0;
-}
-
 }  // namespace
 
-DynaliteProcess::DynaliteProcess(std::chrono::milliseconds startTimeout) : output_(announcedPort) {
-  const std::string node = findOnPath("node");
+DynaliteProcess::DynaliteProcess(std::chrono::milliseconds startTimeout)
+    : output_([](std::string_view line) { return listeningPort(line, "dynalite"); }) {
+  const std::optional<std::string> node = findOnPath("node");
+  if (!node) throw std::runtime_error("node is not on PATH; scripts/setup.sh installs it");
   const std::string launcher =
       std::string(OFFERS_SOURCE_DIR) + "/tests/support/dynalite_launcher.js";
-  std::vector<std::string> args = {node, launcher};
+  std::vector<std::string> args = {*node, launcher};
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);

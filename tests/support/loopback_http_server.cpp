@@ -1,6 +1,6 @@
-// WebhookReceiver: one io_context on one thread, a coroutine per connection, so a reply
+// LoopbackHttpServer: one io_context on one thread, a coroutine per connection, so a reply
 // held back by a delay (an asynchronous timer) never holds up another connection.
-#include "support/webhook_receiver.hpp"
+#include "support/loopback_http_server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -39,7 +39,7 @@ std::string ReceivedRequest::header(std::string_view name) const {
   return found == headers.end() ? std::string() : found->second;
 }
 
-class WebhookReceiver::Impl {
+class LoopbackHttpServer::Impl {
  public:
   Impl() {
     const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
@@ -104,7 +104,7 @@ class WebhookReceiver::Impl {
       if (ec) break;
       http::request<http::string_body> request = parser.release();
 
-      const ReceiverReply reply = record(request, connection);
+      const ScriptedReply reply = record(request, connection);
       if (reply.delay.count() > 0) {
         asio::steady_timer timer(ioc_, reply.delay);
         co_await timer.async_wait(use_nothrow);
@@ -125,7 +125,7 @@ class WebhookReceiver::Impl {
 
   // Keeps the request, wakes the waiters, and asks the responder (outside the lock, so a
   // responder may call requests()) what to answer.
-  ReceiverReply record(const http::request<http::string_body>& request, std::size_t connection) {
+  ScriptedReply record(const http::request<http::string_body>& request, std::size_t connection) {
     ReceivedRequest received;
     received.method = std::string(request.method_string());
     received.target = std::string(request.target());
@@ -145,7 +145,7 @@ class WebhookReceiver::Impl {
       responder = responder_;
     }
     arrived_.notify_all();
-    return responder ? responder(received, index) : ReceiverReply();
+    return responder ? responder(received, index) : ScriptedReply{};
   }
 
   asio::io_context ioc_{1};
@@ -158,24 +158,27 @@ class WebhookReceiver::Impl {
   std::thread thread_;  // last: started once everything it touches exists
 };
 
-WebhookReceiver::WebhookReceiver() : impl_(std::make_unique<Impl>()) {}
-WebhookReceiver::~WebhookReceiver() = default;
-unsigned short WebhookReceiver::port() const {
+LoopbackHttpServer::LoopbackHttpServer() : impl_(std::make_unique<Impl>()) {}
+LoopbackHttpServer::~LoopbackHttpServer() = default;
+unsigned short LoopbackHttpServer::port() const {
   return impl_->port();
 }
-std::string WebhookReceiver::url() const {
-  return "http://127.0.0.1:" + std::to_string(impl_->port()) + "/hook";
+std::string LoopbackHttpServer::origin() const {
+  return "http://127.0.0.1:" + std::to_string(impl_->port());
 }
-void WebhookReceiver::respondWith(Responder responder) {
+std::string LoopbackHttpServer::url(std::string_view path) const {
+  return origin() + std::string(path);
+}
+void LoopbackHttpServer::respondWith(Responder responder) {
   impl_->respondWith(std::move(responder));
 }
-bool WebhookReceiver::waitFor(std::size_t n, std::chrono::milliseconds timeout) const {
+bool LoopbackHttpServer::waitFor(std::size_t n, std::chrono::milliseconds timeout) const {
   return impl_->waitFor(n, timeout);
 }
-std::vector<ReceivedRequest> WebhookReceiver::requests() const {
+std::vector<ReceivedRequest> LoopbackHttpServer::requests() const {
   return impl_->requests();
 }
-std::size_t WebhookReceiver::count() const {
+std::size_t LoopbackHttpServer::count() const {
   return impl_->count();
 }
 

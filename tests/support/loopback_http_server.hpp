@@ -1,8 +1,8 @@
-// A webhook receiver for tests: a real HTTP/1.1 keep-alive server on 127.0.0.1 and an
-// ephemeral port, on its own thread (Boost.Beast), that records every request and answers
-// what the test's responder says: a status, optionally after a delay (a slow receiver),
-// with extra headers and a body. Waiting for requests uses a condition variable with a
-// deadline, never a sleep.
+// A generic HTTP/1.1 keep-alive server for tests: 127.0.0.1 and an ephemeral port, on its
+// own thread (Boost.Beast), that records every request and answers what the test's
+// responder says: a status, optionally after a delay (a slow peer), with extra headers and
+// a body. It stands in for a webhook receiver, a DynamoDB endpoint or a proxy. Waiting for
+// requests uses a condition variable with a deadline, never a sleep.
 #pragma once
 
 #include <chrono>
@@ -29,41 +29,33 @@ struct ReceivedRequest {
   std::string header(std::string_view name) const;
 };
 
-struct ReceiverReply {
-  // Implicit from a status, so a responder may simply return an int.
-  ReceiverReply(int status = 200, std::chrono::milliseconds delay = {},
-                std::vector<std::pair<std::string, std::string>> headers = {},
-                std::string body = {})
-      : status(status), delay(delay), headers(std::move(headers)), body(std::move(body)) {}
-
-  // A status with a body at once: the receiver standing in for an API, not a webhook.
-  static ReceiverReply withBody(int status, std::string body,
-                                std::vector<std::pair<std::string, std::string>> headers = {}) {
-    return ReceiverReply(status, {}, std::move(headers), std::move(body));
-  }
-
-  int status;
-  std::chrono::milliseconds delay;  // before answering; other connections are served meanwhile
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;  // empty: none
+// What to answer, by field: ScriptedReply{.status = 302, .headers = {{"Location", url}}}.
+struct ScriptedReply {
+  int status = 200;
+  std::chrono::milliseconds delay{};  // before answering; other connections are served meanwhile
+  // Initialised here, so that a designated initializer may leave them out.
+  std::vector<std::pair<std::string, std::string>> headers = {};
+  std::string body = {};  // empty: none
 };
 
-class WebhookReceiver {
+class LoopbackHttpServer {
  public:
   // Decides the answer to request number `index` (0-based, in arrival order across all
-  // connections). Runs on the receiver's thread, after the request has been recorded.
-  using Responder = std::function<ReceiverReply(const ReceivedRequest&, std::size_t index)>;
+  // connections). Runs on the server's thread, after the request has been recorded.
+  using Responder = std::function<ScriptedReply(const ReceivedRequest&, std::size_t index)>;
 
   // Listening when constructed; answers 200 at once until respondWith() says otherwise.
-  WebhookReceiver();
+  LoopbackHttpServer();
   // Stops at once: connections still waiting out a delay are closed unanswered.
-  ~WebhookReceiver();
-  WebhookReceiver(const WebhookReceiver&) = delete;
-  WebhookReceiver& operator=(const WebhookReceiver&) = delete;
+  ~LoopbackHttpServer();
+  LoopbackHttpServer(const LoopbackHttpServer&) = delete;
+  LoopbackHttpServer& operator=(const LoopbackHttpServer&) = delete;
 
   unsigned short port() const;
-  // "http://127.0.0.1:PORT/hook"
-  std::string url() const;
+  // "http://127.0.0.1:PORT": where a client that takes an endpoint is pointed.
+  std::string origin() const;
+  // origin() and `path`: "http://127.0.0.1:PORT/hook" by default, a webhook's URL.
+  std::string url(std::string_view path = "/hook") const;
 
   // Applies to requests that arrive from now on.
   void respondWith(Responder responder);

@@ -60,31 +60,11 @@ pid_t spawn(const std::vector<std::string>& args, int stdoutFd, int stderrFd) {
   return pid;
 }
 
-// The port of a {"msg":"listening","port":N} log line, or 0 for any other line.
-unsigned short listeningPort(std::string_view line) {
-  boost::system::error_code ec;
-  const boost::json::value value = boost::json::parse(line, ec);
-  if (ec || !value.is_object()) return 0;
-  const auto& object = value.as_object();
-  const boost::json::value* msg = object.if_contains("msg");
-  const boost::json::value* port = object.if_contains("port");
-  if (msg == nullptr || !msg->is_string() || msg->as_string() != "listening") return 0;
-  if (port == nullptr) return 0;
-  std::int64_t number = 0;
-  if (port->is_int64()) {
-    number = port->as_int64();
-  } else if (port->is_uint64()) {
-    number = static_cast<std::int64_t>(port->as_uint64());
-  } else {
-    return 0;
-  }
-  return number > 0 && number < 65536 ? static_cast<unsigned short>(number) : 0;
-}
-
 }  // namespace
 
 ServerProcess::ServerProcess(ServerOptions options)
-    : options_(std::move(options)), output_(listeningPort) {}
+    : options_(std::move(options)),
+      output_([](std::string_view line) { return listeningPort(line, "msg"); }) {}
 
 ServerProcess::~ServerProcess() {
 #ifdef OFFERS_TEST_CHECK_SERVER_EXIT
@@ -124,7 +104,18 @@ void ServerProcess::start() {
     args.push_back(std::to_string(options_.threads));
   }
   args.insert(args.end(), options_.extraArgs.begin(), options_.extraArgs.end());
-  args.insert(args.end(), options_.storeArgs.begin(), options_.storeArgs.end());
+  if (const auto& dynamodb = options_.dynamodb) {
+    args.insert(args.end(),
+                {"--store", "dynamodb", "--dynamodb-endpoint", dynamodb->endpoint,
+                 "--dynamodb-table", dynamodb->table, "--aws-region", dynamodb->region});
+    if (dynamodb->createTable) args.push_back("--create-table");
+    if (dynamodb->eventLagMs) {
+      args.insert(args.end(), {"--dynamodb-event-lag-ms", std::to_string(*dynamodb->eventLagMs)});
+    }
+    if (dynamodb->leaseMs) {
+      args.insert(args.end(), {"--dynamodb-lease-ms", std::to_string(*dynamodb->leaseMs)});
+    }
+  }
 
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(errnoText("pipe2"));

@@ -35,18 +35,31 @@
 
 namespace offers::testing {
 
+// The DynamoDB engine's settings of a server (--store dynamodb and its flags), by name.
+struct DynamoDbEngine {
+  std::string endpoint = {};         // --dynamodb-endpoint
+  std::string table = {};            // --dynamodb-table
+  std::string region = "us-east-1";  // --aws-region
+  // --create-table: harmless when the table exists, so on unless a test wants it off.
+  bool createTable = true;
+  // --dynamodb-event-lag-ms and --dynamodb-lease-ms; unset: the server's defaults.
+  std::optional<int> eventLagMs = {};
+  std::optional<int> leaseMs = {};
+};
+
+// Every field has a default, so designated initializers may name only the ones they set.
 struct ServerOptions {
-  std::string binary;   // path of offers-api
-  std::string dataDir;  // --data-dir
-  bool seed = false;    // --seed
-  int threads = 0;      // --threads N when > 0
+  std::string binary = {};   // path of offers-api
+  std::string dataDir = {};  // --data-dir
+  bool seed = false;         // --seed
+  int threads = 0;           // --threads N when > 0
   // --allow-private-webhooks: on by default, since tests register receivers on loopback;
   // tests of the refusal of such targets turn it off.
   bool allowPrivateWebhooks = true;
-  std::vector<std::string> extraArgs;
-  // --store and its settings, after extraArgs; empty: the default (embedded) engine. Kept
-  // apart from extraArgs so that fixtures which replace extraArgs keep the engine.
-  std::vector<std::string> storeArgs;
+  std::vector<std::string> extraArgs = {};
+  // The DynamoDB engine, its flags after extraArgs; unset: the default (embedded) engine.
+  // Kept apart from extraArgs so that fixtures which replace extraArgs keep the engine.
+  std::optional<DynamoDbEngine> dynamodb = {};
   std::chrono::milliseconds startTimeout = std::chrono::seconds(20);
 };
 
@@ -135,12 +148,12 @@ class ServerTest : public ::testing::Test {
       // The same table at every (re)start of this test, so a restart finds its data;
       // --create-table because the table is new on the first start. Event lag 0: the
       // feed tests read the events of a change right after it was acknowledged.
-      options.storeArgs = {"--store", "dynamodb", "--dynamodb-endpoint",
-                           sharedDynalite().endpoint(), "--dynamodb-table", table_, "--aws-region",
-                           "us-east-1", "--create-table", "--dynamodb-event-lag-ms", "0",
-                           // Short, so that what a killed server left half-done is
-                           // repaired within a test's patience.
-                           "--dynamodb-lease-ms", "1000"};
+      options.dynamodb = DynamoDbEngine{.endpoint = sharedDynalite().endpoint(),
+                                        .table = table_,
+                                        .eventLagMs = 0,
+                                        // Short, so that what a killed server left half-done
+                                        // is repaired within a test's patience.
+                                        .leaseMs = 1000};
     }
     return options;
   }

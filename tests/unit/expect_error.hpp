@@ -1,11 +1,14 @@
 // Assertions on the domain::Error a call throws: its code, and the start of its message,
 // which by contract names the field at fault ("items[3].address: ..."). Used as
-// EXPECT_TRUE(rejects([&] { decodeBrandCreate(body); }, "name: is required")).
+// EXPECT_TRUE(rejects([&] { decodeBrandCreate(body); }, "name: is required")), or for a
+// table of bodies, expectRefusals(decodeBrandCreate, {{"{}", "name: is required"}, ...}).
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <exception>
+#include <initializer_list>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -41,6 +44,21 @@ template <class F>
 template <class F>
 ::testing::AssertionResult rejects(F&& action, std::string_view prefix) {
   return throwsError(std::forward<F>(action), domain::ErrorCode::invalid_request, prefix);
+}
+
+// A body and the start of the message its refusal must have.
+struct Refusal {
+  std::string body;
+  std::string message;
+};
+
+// rejects() for each body given to `decode` (a decoder of a request body); a failure names
+// the body.
+template <class Decode>
+void expectRefusals(Decode decode, std::initializer_list<Refusal> refusals) {
+  for (const Refusal& refusal : refusals) {
+    EXPECT_TRUE(rejects([&] { decode(refusal.body); }, refusal.message)) << refusal.body;
+  }
 }
 
 }  // namespace offers::testing

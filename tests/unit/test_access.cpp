@@ -7,10 +7,10 @@
 #include <chrono>
 #include <string>
 
-#include "service/service.hpp"
 #include "http/api.hpp"
 #include "http/auth.hpp"
 #include "http/rate_limit.hpp"
+#include "service/service.hpp"
 #include "store/rocksdb/rocksdb_store.hpp"
 #include "support/temp_dir.hpp"
 

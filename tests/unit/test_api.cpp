@@ -8,8 +8,8 @@
 #include <set>
 #include <string>
 
-#include "service/service.hpp"
 #include "http/api.hpp"
+#include "service/service.hpp"
 #include "store/rocksdb/rocksdb_store.hpp"
 #include "support/temp_dir.hpp"
 

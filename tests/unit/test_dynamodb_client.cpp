@@ -1,12 +1,10 @@
-// The DynamoDB client (src/store/dynamodb/client.hpp) against a loopback HTTP receiver
-// standing in for DynamoDB (tests/support/webhook_receiver.hpp): the SigV4 signature on
+// The DynamoDB client (src/store/dynamodb/client.hpp) against a loopback HTTP server
+// standing in for DynamoDB (tests/support/loopback_http_server.hpp): the SigV4 signature on
 // the wire checked against one computed here, with OpenSSL, from AWS's description of the
 // algorithm (dynalite accepts any signature, so nothing else would notice a wrong one);
 // how DynamoDB's errors are translated and which are retried; and that calls share one
 // kept-alive connection.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
@@ -25,60 +23,26 @@
 #include <utility>
 #include <vector>
 
+#include "aws/client.hpp"
 #include "domain/error.hpp"
 #include "expect_error.hpp"
-#include "aws/client.hpp"
-#include "support/webhook_receiver.hpp"
+#include "support/digests.hpp"
+#include "support/loopback_http_server.hpp"
 
 namespace offers::testing {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-using domain::ErrorCode;
 using aws::CallPhase;
 using aws::Client;
 using aws::ClientOptions;
 using aws::Credentials;
 using aws::RawResponse;
 using aws::ServiceError;
+using domain::ErrorCode;
 
 // ---- SigV4, written from AWS's description of the algorithm, not from the client ----
-
-std::string toHex(const unsigned char* data, std::size_t size) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < size; ++i) {
-    out.push_back(kHex[data[i] >> 4]);
-    out.push_back(kHex[data[i] & 0xf]);
-  }
-  return out;
-}
-
-std::string sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("EVP_Digest failed");
-  }
-  return toHex(digest, size);
-}
-
-// The raw 32-byte HMAC-SHA256: the signing key derivation chains raw digests, not hex.
-std::string hmacSha256(std::string_view key, std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest,
-           &size) == nullptr) {
-    throw std::runtime_error("HMAC failed");
-  }
-  return std::string(reinterpret_cast<const char*>(digest), size);
-}
-
-std::string hexOf(std::string_view raw) {
-  return toHex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
-}
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -143,12 +107,12 @@ SigV4 computeSigV4(const SigV4Request& request) {
   out.stringToSign = "AWS4-HMAC-SHA256\n" + request.amzDate + "\n" + scope + "\n" +
                      sha256Hex(out.canonicalRequest);
 
-  const std::string dateKey = hmacSha256("AWS4" + request.secretKey, date);
-  const std::string regionKey = hmacSha256(dateKey, request.region);
-  const std::string serviceKey = hmacSha256(regionKey, request.service);
-  const std::string signingKey = hmacSha256(serviceKey, "aws4_request");
+  const std::string dateKey = hmac("AWS4" + request.secretKey, date);
+  const std::string regionKey = hmac(dateKey, request.region);
+  const std::string serviceKey = hmac(regionKey, request.service);
+  const std::string signingKey = hmac(serviceKey, "aws4_request");
   out.signingKeyHex = hexOf(signingKey);
-  out.signature = hexOf(hmacSha256(signingKey, out.stringToSign));
+  out.signature = hexOf(hmac(signingKey, out.stringToSign));
   return out;
 }
 
@@ -244,7 +208,7 @@ TEST(SigV4Reference, CanonicalValuesAreTrimmedAndInnerSpacesCollapsed) {
   EXPECT_EQ(canonicalValue(""), "");
 }
 
-// ---- the client against the receiver ----
+// ---- the client against the server ----
 
 constexpr auto kWait = 15s;  // an upper bound for waits that normally end in milliseconds
 
@@ -254,10 +218,6 @@ unsigned short closedPort() {
   const unsigned short port = acceptor.local_endpoint().port();
   acceptor.close();
   return port;
-}
-
-std::string endpointOf(const WebhookReceiver& receiver) {
-  return "http://127.0.0.1:" + std::to_string(receiver.port());
 }
 
 // Fast retries, so that tests about retrying take milliseconds.
@@ -278,18 +238,19 @@ std::string dynamoError(std::string_view type, std::string_view message) {
       {"__type", "com.amazonaws.dynamodb.v20120810#" + std::string(type)}, {"message", message}});
 }
 
-ReceiverReply jsonReply(int status, std::string body) {
-  return ReceiverReply::withBody(status, std::move(body),
-                                 {{"Content-Type", "application/x-amz-json-1.0"}});
+ScriptedReply jsonReply(int status, std::string body) {
+  return ScriptedReply{.status = status,
+                       .headers = {{"Content-Type", "application/x-amz-json-1.0"}},
+                       .body = std::move(body)};
 }
 
 TEST(DynamoDbClientTest, SignsWithSigV4AsAwsDescribesIt) {
-  WebhookReceiver receiver;
-  receiver.respondWith([](const ReceivedRequest&, std::size_t) { return jsonReply(200, "{}"); });
+  LoopbackHttpServer server;
+  server.respondWith([](const ReceivedRequest&, std::size_t) { return jsonReply(200, "{}"); });
   const Credentials credentials{"AKIDEXAMPLE", "wJalr/K7MDENG+bPxRfi=CYEXAMPLEKEY",
                                 "FwoGZXIvYXdzEXAMPLE/session+token=="};
   ClientOptions options;  // the defaults, as the store uses them
-  options.endpoint = endpointOf(receiver);
+  options.endpoint = server.origin();
   options.region = "eu-west-1";
   options.credentials = credentials;
   Client client(options);
@@ -298,7 +259,7 @@ TEST(DynamoDbClientTest, SignsWithSigV4AsAwsDescribesIt) {
   const RawResponse response = client.send("GetItem", body);
   ASSERT_TRUE(response.transportError.empty()) << response.transportError;
   ASSERT_EQ(response.status, 200);
-  const auto requests = receiver.requests();
+  const auto requests = server.requests();
   ASSERT_EQ(requests.size(), 1u);
   const ReceivedRequest& sent = requests[0];
   EXPECT_EQ(sent.method, "POST");
@@ -367,39 +328,39 @@ TEST(DynamoDbClientTest, SignsWithSigV4AsAwsDescribesIt) {
 }
 
 TEST(DynamoDbClientTest, WithoutASessionTokenNoTokenHeaderIsSent) {
-  WebhookReceiver receiver;
-  receiver.respondWith([](const ReceivedRequest&, std::size_t) { return jsonReply(200, "{}"); });
-  Client client(fastOptions(endpointOf(receiver)));
+  LoopbackHttpServer server;
+  server.respondWith([](const ReceivedRequest&, std::size_t) { return jsonReply(200, "{}"); });
+  Client client(fastOptions(server.origin()));
   ASSERT_EQ(client.send("DescribeTable", R"({"TableName":"t"})").status, 200);
-  const auto requests = receiver.requests();
+  const auto requests = server.requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(requests[0].headers.count("x-amz-security-token"), 0u);
   EXPECT_EQ(requests[0].header("X-Amz-Target"), "DynamoDB_20120810.DescribeTable");
 }
 
 TEST(DynamoDbClientTest, CallReturnsTheResponseObjectAndSendsTheRequestAsJson) {
-  WebhookReceiver receiver;
-  receiver.respondWith([](const ReceivedRequest&, std::size_t) {
+  LoopbackHttpServer server;
+  server.respondWith([](const ReceivedRequest&, std::size_t) {
     return jsonReply(200, R"({"Item":{"pk":{"S":"a"}}})");
   });
-  Client client(fastOptions(endpointOf(receiver)));
+  Client client(fastOptions(server.origin()));
   const boost::json::object request = {{"TableName", "offers"}, {"Key", {{"pk", {{"S", "a"}}}}}};
   const boost::json::object answer = client.call("GetItem", request);
   EXPECT_EQ(boost::json::serialize(answer), R"({"Item":{"pk":{"S":"a"}}})");
-  const auto requests = receiver.requests();
+  const auto requests = server.requests();
   ASSERT_EQ(requests.size(), 1u);
   EXPECT_EQ(boost::json::parse(requests[0].body), boost::json::value(request));
   EXPECT_EQ(client.requestsSent(), 1u);
 }
 
 TEST(DynamoDbClientTest, ConditionalCheckFailureIsAServiceErrorAndIsNotRetried) {
-  WebhookReceiver receiver;
-  receiver.respondWith([](const ReceivedRequest&, std::size_t) {
+  LoopbackHttpServer server;
+  server.respondWith([](const ReceivedRequest&, std::size_t) {
     return jsonReply(400, R"({"__type":"com.amazonaws.dynamodb.v20120810#)"
                           R"(ConditionalCheckFailedException",)"
                           R"("message":"The conditional request failed"})");
   });
-  Client client(fastOptions(endpointOf(receiver)));
+  Client client(fastOptions(server.origin()));
   try {
     client.call("PutItem", {{"TableName", "offers"}});
     FAIL() << "call() returned on a ConditionalCheckFailedException";
@@ -411,16 +372,16 @@ TEST(DynamoDbClientTest, ConditionalCheckFailureIsAServiceErrorAndIsNotRetried) 
         << e.what();
   }
   // call() has returned, so every request it made has been answered and recorded.
-  EXPECT_EQ(receiver.count(), 1u);
+  EXPECT_EQ(server.count(), 1u);
   EXPECT_EQ(client.requestsSent(), 1u);
 }
 
 TEST(DynamoDbClientTest, OtherClientErrorsAreServiceErrorsWithoutConditionFailed) {
-  WebhookReceiver receiver;
-  receiver.respondWith([](const ReceivedRequest&, std::size_t) {
+  LoopbackHttpServer server;
+  server.respondWith([](const ReceivedRequest&, std::size_t) {
     return jsonReply(400, dynamoError("ValidationException", "One or more parameter values"));
   });
-  Client client(fastOptions(endpointOf(receiver)));
+  Client client(fastOptions(server.origin()));
   try {
     client.call("Query", {{"TableName", "offers"}});
     FAIL() << "call() returned on a ValidationException";
@@ -428,22 +389,22 @@ TEST(DynamoDbClientTest, OtherClientErrorsAreServiceErrorsWithoutConditionFailed
     EXPECT_EQ(e.type(), "ValidationException");
     EXPECT_FALSE(e.conditionFailed());
   }
-  EXPECT_EQ(receiver.count(), 1u);
+  EXPECT_EQ(server.count(), 1u);
 }
 
 TEST(DynamoDbClientTest, ThrottlingIsRetriedUntilItSucceeds) {
-  WebhookReceiver receiver;
-  receiver.respondWith([](const ReceivedRequest&, std::size_t index) {
+  LoopbackHttpServer server;
+  server.respondWith([](const ReceivedRequest&, std::size_t index) {
     if (index < 2) return jsonReply(400, dynamoError("ThrottlingException", "Rate exceeded"));
     return jsonReply(200, "{}");
   });
-  Client client(fastOptions(endpointOf(receiver)));
+  Client client(fastOptions(server.origin()));
   const boost::json::object answer = client.call("UpdateItem", {{"TableName", "offers"}});
   EXPECT_TRUE(answer.empty()) << boost::json::serialize(answer);
-  EXPECT_EQ(receiver.count(), 3u);
+  EXPECT_EQ(server.count(), 3u);
   EXPECT_EQ(client.requestsSent(), 3u);
   // Every attempt is the same request, signed afresh.
-  const auto requests = receiver.requests();
+  const auto requests = server.requests();
   for (const auto& request : requests) {
     EXPECT_EQ(request.body, requests[0].body);
     EXPECT_EQ(request.header("X-Amz-Target"), "DynamoDB_20120810.UpdateItem");
@@ -452,9 +413,10 @@ TEST(DynamoDbClientTest, ThrottlingIsRetriedUntilItSucceeds) {
 }
 
 TEST(DynamoDbClientTest, PersistentServerErrorsGiveUpAsUnavailableAtTheRetryDeadline) {
-  WebhookReceiver receiver;
-  receiver.respondWith([](const ReceivedRequest&, std::size_t) { return ReceiverReply(500); });
-  ClientOptions options = fastOptions(endpointOf(receiver));
+  LoopbackHttpServer server;
+  server.respondWith(
+      [](const ReceivedRequest&, std::size_t) { return ScriptedReply{.status = 500}; });
+  ClientOptions options = fastOptions(server.origin());
   options.retryDeadline = 300ms;
   options.retryBase = 5ms;
   options.retryMax = 50ms;
@@ -470,22 +432,22 @@ TEST(DynamoDbClientTest, PersistentServerErrorsGiveUpAsUnavailableAtTheRetryDead
   // before deadline - retryMax, and not long after the deadline.
   EXPECT_GE(took, options.retryDeadline - options.retryMax);
   EXPECT_LE(took, options.retryDeadline + 2s);
-  EXPECT_GE(receiver.count(), 2u) << "a 500 was not retried";
-  EXPECT_EQ(client.requestsSent(), receiver.count());
+  EXPECT_GE(server.count(), 2u) << "a 500 was not retried";
+  EXPECT_EQ(client.requestsSent(), server.count());
 }
 
 TEST(DynamoDbClientTest, AnAnswerThatIsNotJsonIsUnavailable) {
-  WebhookReceiver receiver;
-  receiver.respondWith([](const ReceivedRequest&, std::size_t) {
-    return ReceiverReply::withBody(200, "<html>a proxy's error page</html>");
+  LoopbackHttpServer server;
+  server.respondWith([](const ReceivedRequest&, std::size_t) {
+    return ScriptedReply{.status = 200, .body = "<html>a proxy's error page</html>"};
   });
-  Client client(fastOptions(endpointOf(receiver)));
+  Client client(fastOptions(server.origin()));
   EXPECT_TRUE(throwsError(
       [&] {
         client.call("GetItem", {{"TableName", "offers"}});
       },
       ErrorCode::unavailable, "the store is unavailable"));
-  EXPECT_EQ(receiver.count(), 1u);
+  EXPECT_EQ(server.count(), 1u);
 }
 
 TEST(DynamoDbClientTest, AnUnreachableEndpointIsATransportErrorThenUnavailable) {
@@ -534,9 +496,9 @@ TEST(DynamoDbClientTest, RetryableIsThrottlingAndServerTrouble) {
 }
 
 TEST(DynamoDbClientTest, AFaultBeforeTheRequestSendsNothingAndPropagates) {
-  WebhookReceiver receiver;
-  receiver.respondWith([](const ReceivedRequest&, std::size_t) { return jsonReply(200, "{}"); });
-  ClientOptions options = fastOptions(endpointOf(receiver));
+  LoopbackHttpServer server;
+  server.respondWith([](const ReceivedRequest&, std::size_t) { return jsonReply(200, "{}"); });
+  ClientOptions options = fastOptions(server.origin());
   std::vector<std::string> seen;
   options.faultHook = [&](std::string_view operation, CallPhase phase) {
     seen.push_back(std::string(operation) + (phase == CallPhase::before ? " before" : " after"));
@@ -550,34 +512,34 @@ TEST(DynamoDbClientTest, AFaultBeforeTheRequestSendsNothingAndPropagates) {
     EXPECT_STREQ(e.what(), "injected fault");
   }
   EXPECT_EQ(seen, std::vector<std::string>{"PutItem before"});
-  EXPECT_EQ(receiver.count(), 0u);
+  EXPECT_EQ(server.count(), 0u);
   EXPECT_EQ(client.requestsSent(), 0u);
 }
 
 TEST(DynamoDbClientTest, AFaultAfterTheAnswerPropagatesOnceTheRequestWasServed) {
-  WebhookReceiver receiver;
-  receiver.respondWith([](const ReceivedRequest&, std::size_t) { return jsonReply(200, "{}"); });
-  ClientOptions options = fastOptions(endpointOf(receiver));
+  LoopbackHttpServer server;
+  server.respondWith([](const ReceivedRequest&, std::size_t) { return jsonReply(200, "{}"); });
+  ClientOptions options = fastOptions(server.origin());
   options.faultHook = [](std::string_view, CallPhase phase) {
     if (phase == CallPhase::after) throw std::runtime_error("lost answer");
   };
   Client client(options);
   EXPECT_THROW(client.call("PutItem", {{"TableName", "offers"}}), std::runtime_error);
   // The write reached DynamoDB; the caller saw a failure, and no retry was made.
-  EXPECT_EQ(receiver.count(), 1u);
+  EXPECT_EQ(server.count(), 1u);
   EXPECT_EQ(client.requestsSent(), 1u);
 }
 
 TEST(DynamoDbClientTest, SequentialCallsShareOneKeptAliveConnection) {
-  WebhookReceiver receiver;
-  receiver.respondWith([](const ReceivedRequest&, std::size_t) { return jsonReply(200, "{}"); });
-  Client client(fastOptions(endpointOf(receiver)));
+  LoopbackHttpServer server;
+  server.respondWith([](const ReceivedRequest&, std::size_t) { return jsonReply(200, "{}"); });
+  Client client(fastOptions(server.origin()));
   constexpr std::size_t kCalls = 20;
   for (std::size_t i = 0; i < kCalls; ++i) {
     client.call("GetItem", {{"TableName", "offers"}, {"n", i}});
   }
-  ASSERT_TRUE(receiver.waitFor(kCalls, kWait));
-  const auto requests = receiver.requests();
+  ASSERT_TRUE(server.waitFor(kCalls, kWait));
+  const auto requests = server.requests();
   ASSERT_EQ(requests.size(), kCalls);
   for (std::size_t i = 0; i < kCalls; ++i) {
     EXPECT_EQ(requests[i].connection, requests[0].connection) << "call " << i;

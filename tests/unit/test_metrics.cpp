@@ -1,13 +1,44 @@
 // The Prometheus text exposition of counters, gauges and histograms: HELP and TYPE lines,
-// label escaping, cumulative buckets ending in +Inf equal to the count.
+// label escaping, cumulative buckets ending in +Inf equal to the count. The registry's
+// whole text is read with the tests' exposition parser (tests/support/prometheus.hpp),
+// which is itself tested here first.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "metrics/metrics.hpp"
+#include "support/prometheus.hpp"
 
 namespace offers::testing {
 namespace {
+
+// A parser that accepts anything would make every test below pass: it must reject these.
+TEST(PrometheusParser, RejectsWhatTheFormatForbids) {
+  const std::string ok = "# HELP a_total A.\n# TYPE a_total counter\na_total{x=\"1\"} 2\n";
+  ASSERT_NO_THROW(parseExposition(ok));
+  EXPECT_EQ(parseExposition(ok).value("a_total", {{"x", "1"}}), 2);
+  EXPECT_EQ(parseExposition("# TYPE h histogram\nh_bucket{le=\"+Inf\"} 3\nh_count 3\n")
+                .familyOf("h_count"),
+            "h");
+  for (const std::string& bad : std::vector<std::string>{
+           ok + "a_total{x=\"1\"} 3\n",                 // the same series twice
+           "a_total{x=\"1} 2\n",                        // unterminated value
+           "a_total{x=1} 2\n",                          // unquoted value
+           "a_total 2 x\n",                             // bad timestamp
+           "a_total two\n",                             // not a number
+           "a_total\n",                                 // no value
+           "a_total{x=\"\\q\"} 2\n",                    // unknown escape
+           "# TYPE a gauge\n# TYPE a gauge\n",          // two TYPE lines
+           "a 1\n# TYPE a gauge\n",                     // TYPE after the sample
+           "# TYPE a gauge\na 1\nb 1\na{x=\"y\"} 2\n",  // family split in two groups
+           "# TYPE a wibble\n",                         // unknown type
+           "a 1",                                       // no final newline
+       }) {
+    EXPECT_THROW(parseExposition(bad), std::runtime_error) << bad;
+  }
+}
 
 TEST(Metrics, CounterSeriesByLabels) {
   metrics::Family<metrics::Counter> requests("t_requests_total", "Requests.", {"route", "status"});
@@ -57,14 +88,14 @@ TEST(Metrics, HistogramBucketsAreCumulative) {
 }
 
 TEST(Metrics, RegistryListsEveryMetricFromTheStart) {
-  const std::string text = metrics::registry().render();
+  const Exposition exposition = parseExposition(metrics::registry().render());
   for (const char* name :
        {"offers_http_requests_total", "offers_http_request_duration_seconds",
         "offers_http_requests_in_flight", "offers_http_connections_open",
         "offers_store_operation_duration_seconds", "offers_store_errors_total", "offers_jobs_total",
         "offers_jobs_running", "offers_job_locations_linked_total",
         "offers_webhook_deliveries_total", "offers_build_info"}) {
-    EXPECT_NE(text.find(std::string("# TYPE ") + name + " "), std::string::npos) << name;
+    EXPECT_TRUE(exposition.type.contains(name)) << name;
   }
 }
 

@@ -7,7 +7,6 @@
 // OpenSSL directly, independently of the server's signing code.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <cstdint>
 #include <stdexcept>
@@ -15,6 +14,7 @@
 #include <vector>
 
 #include "notify/webhook_sender.hpp"
+#include "support/digests.hpp"
 
 namespace offers::testing {
 namespace {
@@ -24,37 +24,6 @@ using notify::verifySignature;
 constexpr const char* kSecret = "whsec_forgery-test-secret";
 constexpr std::int64_t kT = 1'700'000'000;
 const std::string kBody = R"({"id":"evt_1","type":"job.succeeded","data":{"id":"job_1"}})";
-
-std::string hex(const unsigned char* bytes, unsigned int length) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(kHex[bytes[i] >> 4]);
-    out.push_back(kHex[bytes[i] & 15]);
-  }
-  return out;
-}
-
-std::string hmacHex(const std::string& key, const std::string& data,
-                    const EVP_MD* digest = EVP_sha256()) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (HMAC(digest, key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac,
-           &length) == nullptr) {
-    throw std::runtime_error("HMAC failed");
-  }
-  return hex(mac, length);
-}
-
-std::string sha256Hex(const std::string& data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("SHA-256 failed");
-  }
-  return hex(digest, length);
-}
 
 std::string base64(const std::string& hexDigest) {
   std::string raw;
@@ -116,10 +85,10 @@ TEST(SignatureForgery, TheRightBytesUnderTheWrongKey) {
   // Not a keyed hash at all, or another hash function.
   EXPECT_FALSE(verifySignature(header(kT, sha256Hex(signedText)), kSecret, kBody));
   EXPECT_FALSE(verifySignature(header(kT, sha256Hex(secret + signedText)), kSecret, kBody));
-  EXPECT_FALSE(
-      verifySignature(header(kT, hmacHex(kSecret, signedText, EVP_sha1())), kSecret, kBody));
-  EXPECT_FALSE(
-      verifySignature(header(kT, hmacHex(kSecret, signedText, EVP_sha512())), kSecret, kBody));
+  EXPECT_FALSE(verifySignature(header(kT, hmacHex(kSecret, signedText, DigestAlgorithm::sha1)),
+                               kSecret, kBody));
+  EXPECT_FALSE(verifySignature(header(kT, hmacHex(kSecret, signedText, DigestAlgorithm::sha512)),
+                               kSecret, kBody));
 }
 
 TEST(SignatureForgery, TheRightDigestInAnotherShape) {

@@ -1,5 +1,5 @@
 // The webhook transport (src/notify/webhook_sender.hpp) against a real HTTP receiver on
-// loopback (tests/support/webhook_receiver.hpp): what goes on the wire, how each kind of
+// loopback (tests/support/loopback_http_server.hpp): what goes on the wire, how each kind of
 // failure is reported, that a slow receiver holds up nobody else, the signature scheme
 // against independently computed HMAC-SHA256 values, and the guard that keeps deliveries
 // away from non-public addresses.
@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "notify/webhook_sender.hpp"
-#include "support/webhook_receiver.hpp"
+#include "support/loopback_http_server.hpp"
 
 namespace offers::testing {
 namespace {
@@ -169,7 +169,7 @@ TEST(Signature, VerifyAcceptsOnlyTheExactSignature) {
 // --- Deliveries ----------------------------------------------------------------------
 
 TEST(WebhookSender, DeliversExactBodyWithHeadersAndSignature) {
-  WebhookReceiver receiver;
+  LoopbackHttpServer receiver;
   WebhookSender sender(
       SenderOptions{.userAgent = "offers-test-agent", .allowPrivateTargets = true});
   const std::string body =
@@ -214,7 +214,7 @@ TEST(WebhookSender, DeliversExactBodyWithHeadersAndSignature) {
 
 // Large enough that curl would otherwise send "Expect: 100-continue" and wait for it.
 TEST(WebhookSender, DeliversLargeBodyIntact) {
-  WebhookReceiver receiver;
+  LoopbackHttpServer receiver;
   WebhookSender sender(loopbackAllowed());
   std::string body = R"({"id":"big","data":")";
   for (int i = 0; body.size() < 2 * 1024 * 1024; ++i) body += static_cast<char>('a' + i % 26);
@@ -229,9 +229,10 @@ TEST(WebhookSender, DeliversLargeBodyIntact) {
 }
 
 TEST(WebhookSender, ServerErrorIsAStatusNotATransportFailure) {
-  WebhookReceiver receiver;
-  receiver.respondWith(
-      [](const ReceivedRequest&, std::size_t index) { return index == 0 ? 500 : 204; });
+  LoopbackHttpServer receiver;
+  receiver.respondWith([](const ReceivedRequest&, std::size_t index) {
+    return ScriptedReply{.status = index == 0 ? 500 : 204};
+  });
   WebhookSender sender(loopbackAllowed());
 
   const DeliveryOutcome first = sendOne(sender, delivery("a", receiver.url()));
@@ -257,9 +258,11 @@ TEST(WebhookSender, ConnectionRefusedIsATransportFailure) {
 
 TEST(WebhookSender, SlowReceiverTimesOutWithoutDelayingOthers) {
   constexpr auto timeout = 1000ms;
-  WebhookReceiver slow;
-  slow.respondWith([](const ReceivedRequest&, std::size_t) { return ReceiverReply(200, 60s); });
-  WebhookReceiver fast;
+  LoopbackHttpServer slow;
+  slow.respondWith([](const ReceivedRequest&, std::size_t) {
+    return ScriptedReply{.status = 200, .delay = 60s};
+  });
+  LoopbackHttpServer fast;
   WebhookSender sender(SenderOptions{.timeout = timeout, .allowPrivateTargets = true});
 
   const auto start = Clock::now();
@@ -289,9 +292,10 @@ TEST(WebhookSender, SlowReceiverTimesOutWithoutDelayingOthers) {
 TEST(WebhookSender, RunsDeliveriesConcurrently) {
   constexpr int n = 20;
   constexpr auto delay = 300ms;
-  WebhookReceiver receiver;
-  receiver.respondWith(
-      [&](const ReceivedRequest&, std::size_t) { return ReceiverReply(200, delay); });
+  LoopbackHttpServer receiver;
+  receiver.respondWith([&](const ReceivedRequest&, std::size_t) {
+    return ScriptedReply{.status = 200, .delay = delay};
+  });
   WebhookSender sender(loopbackAllowed());
   const auto start = Clock::now();
   for (int i = 0; i < n; ++i) sender.send(delivery(std::to_string(i), receiver.url()));
@@ -302,10 +306,10 @@ TEST(WebhookSender, RunsDeliveriesConcurrently) {
 }
 
 TEST(WebhookSender, DoesNotFollowRedirects) {
-  WebhookReceiver receiver;
+  LoopbackHttpServer receiver;
   const std::string elsewhere = receiver.url() + "/elsewhere";
   receiver.respondWith([&](const ReceivedRequest&, std::size_t) {
-    return ReceiverReply(302, 0ms, {{"Location", elsewhere}});
+    return ScriptedReply{.status = 302, .headers = {{"Location", elsewhere}}};
   });
   WebhookSender sender(loopbackAllowed());
   const DeliveryOutcome outcome = sendOne(sender, delivery("r", receiver.url()));
@@ -327,7 +331,7 @@ TEST(WebhookSender, AllowsOnlyHttpAndHttps) {
 }
 
 TEST(WebhookSender, RefusesAnEventIdThatWouldInjectHeaders) {
-  WebhookReceiver receiver;
+  LoopbackHttpServer receiver;
   WebhookSender sender(loopbackAllowed());
   OutgoingDelivery d = delivery("inject", receiver.url());
   d.eventId = "evt_1\r\nX-Evil: 1";
@@ -343,7 +347,7 @@ TEST(WebhookSender, RefusesAnEventIdThatWouldInjectHeaders) {
 }
 
 TEST(WebhookSender, RespectsMaxConcurrent) {
-  WebhookReceiver receiver;
+  LoopbackHttpServer receiver;
   WebhookSender sender(SenderOptions{.maxConcurrent = 2, .allowPrivateTargets = true});
   EXPECT_TRUE(sender.hasCapacity());
   sender.send(delivery("1", receiver.url()));
@@ -366,7 +370,7 @@ TEST(WebhookSender, RespectsMaxConcurrent) {
 }
 
 TEST(WebhookSender, ReusesTheConnection) {
-  WebhookReceiver receiver;
+  LoopbackHttpServer receiver;
   WebhookSender sender(loopbackAllowed());
   EXPECT_TRUE(sendOne(sender, delivery("1", receiver.url())).ok());
   EXPECT_TRUE(sendOne(sender, delivery("2", receiver.url())).ok());
@@ -387,8 +391,10 @@ TEST(WebhookSender, PollWaitsAtMostItsWait) {
 // The waker acts once the receiver has the request, which only a poll() in progress can
 // have sent, so this wakes a poll() that is running, not one yet to start.
 TEST(WebhookSender, WakeUpEndsAPollInProgress) {
-  WebhookReceiver receiver;
-  receiver.respondWith([](const ReceivedRequest&, std::size_t) { return ReceiverReply(200, 60s); });
+  LoopbackHttpServer receiver;
+  receiver.respondWith([](const ReceivedRequest&, std::size_t) {
+    return ScriptedReply{.status = 200, .delay = 60s};
+  });
   WebhookSender sender(SenderOptions{.timeout = 60s, .allowPrivateTargets = true});
   sender.send(delivery("held", receiver.url()));
   std::thread waker([&] {
@@ -408,7 +414,7 @@ TEST(WebhookSender, WakeUpEndsAPollInProgress) {
 // A live receiver on loopback that the guarded sender must never reach: each address form
 // is refused before any connection (the receiver sees nothing) and reported as such.
 TEST(AddressGuard, NeverConnectsToALoopbackReceiver) {
-  WebhookReceiver receiver;
+  LoopbackHttpServer receiver;
   WebhookSender sender(SenderOptions{.timeout = 2000ms, .allowPrivateTargets = false});
   const std::string port = std::to_string(receiver.port());
   const struct {
@@ -441,7 +447,7 @@ TEST(AddressGuard, NeverConnectsToALoopbackReceiver) {
 
 // The same receiver with the guard off: delivered.
 TEST(AddressGuard, DeliversToLoopbackWhenPrivateTargetsAreAllowed) {
-  WebhookReceiver receiver;
+  LoopbackHttpServer receiver;
   WebhookSender sender(SenderOptions{.allowPrivateTargets = true});
   const std::string localhost = "http://localhost:" + std::to_string(receiver.port()) + "/hook";
   for (const std::string& url : {receiver.url(), localhost}) {
@@ -485,7 +491,7 @@ class ScopedEnvironment {
 // not use the environment's proxy at all, while an unguarded one does. The receiver plays
 // the proxy; 192.0.2.1 is a public (documentation) address that nothing answers on.
 TEST(AddressGuard, IgnoresTheEnvironmentsProxy) {
-  WebhookReceiver proxy;
+  LoopbackHttpServer proxy;
   const ScopedEnvironment environment(
       {{"http_proxy", "http://127.0.0.1:" + std::to_string(proxy.port())},
        {"all_proxy", std::nullopt},
