@@ -5,11 +5,11 @@
 
 #include <string>
 
-#include "service/service.hpp"
 #include "http/auth.hpp"
 #include "http/message.hpp"
 #include "http/rate_limit.hpp"
 #include "http/router.hpp"
+#include "service/service.hpp"
 
 namespace offers::http {
 
@@ -32,6 +32,9 @@ class Api {
     std::string keyName;                 // the caller's API key name, when one was checked
   };
   Outcome handle(const Request& request) const;
+
+  // The routes handle() serves, as Router::routes() lists them.
+  const Router& router() const { return router_; }
 
  private:
   // A 401 or 429 response when the request may not go ahead; sets out.keyName.

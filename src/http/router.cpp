@@ -70,4 +70,11 @@ Router::Match Router::match(Method method, const std::vector<std::string>& segme
   return out;
 }
 
+std::vector<std::pair<Method, std::string>> Router::routes() const {
+  std::vector<std::pair<Method, std::string>> out;
+  out.reserve(routes_.size());
+  for (const auto& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
 }  // namespace offers::http

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "http/message.hpp"
@@ -24,6 +25,10 @@ class Router {
     std::vector<Method> allowed;  // when the path fits other methods only (405)
   };
   Match match(Method method, const std::vector<std::string>& segments) const;
+
+  // Every route as (method, template), in the order added: what docs/openapi.yaml must
+  // describe (tests/unit/test_openapi_routes.cpp holds the two lists equal).
+  std::vector<std::pair<Method, std::string>> routes() const;
 
  private:
   struct Route {
