@@ -34,7 +34,9 @@ ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:check_initialization_order=1:strict_init_
 #   group whose leader copies the other writers' batches), and TSan then reports the
 #   memcpy and memcmp calls that read or write those bytes, often without a RocksDB frame
 #   on the stack to suppress them by. Accesses inside such libc calls are ignored; our
-#   code's own loads and stores are instrumented and still checked.
+#   code's own loads and stores are instrumented and still checked. The write group's
+#   copies also run through std::string code instrumented in our binary, so a TSan build
+#   writes one batch at a time (RocksDbStore::Impl::write).
 # - detect_deadlocks=0: the lock-order detector holds at most 64 locks per thread and
 #   aborts beyond; the embedded engine takes a stripe lock per entity of a batch or a job
 #   page, hundreds at once, always in ascending order so that they cannot deadlock
