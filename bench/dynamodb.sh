@@ -5,7 +5,8 @@
 # 1. Starts dynalite (tests/support/dynalite_launcher.js: in memory, loopback, an ephemeral
 #    port), kept alive by a pipe only this script holds, so it goes when the script goes.
 # 2. Runs build/bench_dynamodb_cost (bench/dynamodb_cost.cpp) against it: dynalite's own
-#    ceiling (conditional PutItem of small items), then single links and unlinks and a
+#    ceiling (conditional PutItem of small items), then location creates (one at a time
+#    and a batch of DDB_JOB_LOCATIONS), single links and unlinks and a
 #    link job and an unlink job through DynamoDbStore in process, with the DynamoDB
 #    requests each one takes, by operation.
 # 3. Starts `offers-api serve --store dynamodb --create-table --dynamodb-event-lag-ms 0` on

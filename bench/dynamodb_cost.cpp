@@ -2,8 +2,9 @@
 // how fast they run against one endpoint, next to that endpoint's own ceiling.
 //
 //   bench_dynamodb_cost --endpoint http://127.0.0.1:PORT [--threads 8] [--puts 10000]
-//                       [--ceiling-threads 8,16,32] [--links 2000] [--offers 10]
-//                       [--bulk 1000] [--page-size 1000] [--parallelism 16] [--json FILE]
+//                       [--ceiling-threads 8,16,32] [--creates 50] [--links 2000]
+//                       [--offers 10] [--bulk 1000] [--page-size 1000] [--parallelism 16]
+//                       [--json FILE]
 //
 // Phases, each on a fresh table:
 //   ceiling     --puts conditional PutItems (attribute_not_exists(PK)) of small items
@@ -11,6 +12,8 @@
 //               levels: the endpoint's best rate for the cheapest write the engine makes,
 //               the yardstick for everything else (an endpoint like dynalite serves more
 //               with more requests in flight, and the jobs keep --parallelism in flight);
+//   creates     --creates location creates of one location each, then one batch of --bulk
+//               locations (DynamoDbStore::createLocations);
 //   links       DynamoDbStore::link of --links new pairs from --threads threads (the pairs
 //               spread over --offers offers), then DynamoDbStore::unlink of the same pairs;
 //   link job    one link-brand-locations job over --bulk locations, runJobStep until it
@@ -64,6 +67,7 @@ struct Settings {
   unsigned threads = 8;
   std::size_t puts = 10000;
   std::vector<unsigned> ceilingThreads = {8, 16, 32};
+  std::size_t creates = 50;
   std::size_t links = 2000;
   std::size_t offers = 10;
   std::size_t bulk = 1000;
@@ -75,8 +79,8 @@ struct Settings {
 [[noreturn]] void usage(const std::string& problem) {
   std::cerr << "bench_dynamodb_cost: " << problem << "\n"
             << "usage: bench_dynamodb_cost --endpoint URL [--threads N] [--puts N]\n"
-               "       [--ceiling-threads N,N,...] [--links N] [--offers N] [--bulk N]\n"
-               "       [--page-size N] [--parallelism N] [--json FILE]\n";
+               "       [--ceiling-threads N,N,...] [--creates N] [--links N] [--offers N]\n"
+               "       [--bulk N] [--page-size N] [--parallelism N] [--json FILE]\n";
   std::exit(2);
 }
 
@@ -106,6 +110,8 @@ Settings parse(int argc, char** argv) {
         s.ceilingThreads.push_back(unsigned(positive(flag, v.substr(from, comma - from))));
         from = comma + 1;
       }
+    } else if (flag == "--creates") {
+      s.creates = positive(flag, v);
     } else if (flag == "--links") {
       s.links = positive(flag, v);
     } else if (flag == "--offers") {
@@ -440,6 +446,46 @@ struct Checks {
   }
 };
 
+// Location creates: --creates single creates (one location each), then one batch of
+// --bulk locations, each on the same fresh table; requests per create and per location.
+json::object creates(const Settings& s, Checks& checks) {
+  OperationMeter meter;
+  auto options = storeOptions(s, meter, "creates");
+  ddb::DynamoDbStore store(options);
+  const auto brand = makeBrand("Bench brand");
+  store.createBrand(brand);
+  auto before = meter.snapshot();
+  std::vector<double> latency;
+  const auto start = Clock::now();
+  for (std::size_t i = 0; i < s.creates; ++i) {
+    const auto t0 = Clock::now();
+    makeLocations(store, brand.id, 1);
+    latency.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  }
+  const double singleSeconds = std::chrono::duration<double>(Clock::now() - start).count();
+  auto after = meter.snapshot();
+  json::object single{{"count", s.creates},
+                      {"seconds", singleSeconds},
+                      {"requests_per_op", double(OperationMeter::total(before, after)) / double(s.creates)},
+                      {"ops", OperationMeter::perUnit(before, after, double(s.creates))},
+                      {"p50_ms", percentile(latency, 50)}};
+  before = meter.snapshot();
+  const auto t0 = Clock::now();
+  const auto batch = makeLocations(store, brand.id, s.bulk);
+  const double batchSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  after = meter.snapshot();
+  json::object many{{"count", s.bulk},
+                    {"seconds", batchSeconds},
+                    {"requests", OperationMeter::total(before, after)},
+                    {"ops", OperationMeter::perUnit(before, after, 1.0)}};
+  std::size_t found = 0;
+  for (const auto& l : batch) found += store.getLocation(l.id).has_value();
+  checks.add(found == batch.size(), "every location of the batch is stored: " +
+                                        std::to_string(found) + " of " +
+                                        std::to_string(batch.size()));
+  return {{"single", std::move(single)}, {"batch", std::move(many)}};
+}
+
 json::object links(const Settings& s, Checks& checks, std::vector<ItemSize>& sizes) {
   OperationMeter meter;
   auto options = storeOptions(s, meter, "links");
@@ -625,6 +671,17 @@ void print(const json::object& r) {
               << fmt(x.at("p50_ms").to_number<double>(), 2) << " ms);";
   }
   std::cout << " best " << fmt(puts) << " puts/s\n";
+  const auto& cr = r.at("creates").as_object();
+  const auto& one = cr.at("single").as_object();
+  std::cout << "location creates, one location each (" << one.at("count").to_number<std::int64_t>()
+            << "): " << fmt(one.at("requests_per_op").to_number<double>(), 2)
+            << " requests each (p50 " << fmt(one.at("p50_ms").to_number<double>(), 2) << " ms)\n";
+  printOps(one.at("ops").as_object());
+  const auto& many = cr.at("batch").as_object();
+  std::cout << "location batch (" << many.at("count").to_number<std::int64_t>() << " locations): "
+            << many.at("requests").to_number<std::int64_t>() << " requests in "
+            << fmt(many.at("seconds").to_number<double>(), 2) << " s\n";
+  printOps(many.at("ops").as_object());
   const auto& l = r.at("links").as_object();
   for (const char* kind : {"link", "unlink"}) {
     const auto& x = l.at(kind).as_object();
@@ -693,6 +750,9 @@ int main(int argc, char** argv) {
     }
     checks.add(failedPuts == 0,
                "every ceiling put succeeded: " + std::to_string(failedPuts) + " failures");
+    std::cerr << "creates: " << s.creates << " single location creates, then a batch of "
+              << s.bulk << "\n";
+    result["creates"] = creates(s, checks);
     std::cerr << "links: " << s.links << " single links, then as many unlinks\n";
     result["links"] = links(s, checks, sizes);
     std::cerr << "bulk: a link job, then an unlink job, over " << s.bulk << " locations\n";

@@ -69,7 +69,9 @@ class Store {
                                  const PageRequest& page) = 0;
 
   // Locations. createLocations is all-or-nothing: a duplicate id (conflict) or a
-  // missing brand (invalid_request) rejects the whole batch, naming the item's index.
+  // missing brand (invalid_request) rejects the whole batch, naming the item's index;
+  // an id is created once however many creates race for it. (DynamoDB: readers can see
+  // a batch being written; after a crash the retry of the same batch finishes it.)
   // deleteLocation unlinks it from every offer in the same atomic step.
   virtual void createLocations(const std::vector<Location>& locations) = 0;
   virtual std::optional<Location> getLocation(std::string_view id) = 0;

@@ -216,6 +216,64 @@ TYPED_TEST_P(StoreConformance, LocationBatchIsAllOrNothing) {
   }
 }
 
+// Two creates of one id race (a client retrying after a timeout, or two clients): one is
+// acknowledged, the other refused, and the winner's data stays whole, even while a link
+// to that id races both. The loser here is sometimes a batch: it leaves nothing behind.
+TYPED_TEST_P(StoreConformance, RacingCreatesOfOneIdAcknowledgeExactlyOne) {
+  auto b = this->brand();
+  auto o = this->offer(b.id);
+  for (int round = 0; round < 12; ++round) {
+    auto single = this->makeLocation(b.id, "single " + std::to_string(round));
+    auto inBatch = single;
+    inBatch.address = "batch " + std::to_string(round);
+    std::vector<Location> batch{this->makeLocation(b.id), inBatch, this->makeLocation(b.id)};
+    std::atomic<int> ready{0};
+    auto startTogether = [&] {
+      ++ready;
+      while (ready < 3) std::this_thread::yield();
+    };
+    std::optional<ErrorCode> singleError;
+    std::optional<ErrorCode> batchError;
+    std::atomic<bool> linked{false};
+    std::thread a([&] {
+      startTogether();
+      singleError = errorOf([&] { this->store().createLocations({single}); });
+    });
+    std::thread c([&] {
+      startTogether();
+      batchError = errorOf([&] { this->store().createLocations(batch); });
+    });
+    std::thread linker([&] {
+      startTogether();
+      for (int i = 0; i < 2000 && !linked; ++i) {
+        try {
+          linked = this->store().link(o.id, single.id).created;
+        } catch (const Error& e) {
+          if (e.code() != ErrorCode::not_found) throw;
+        }
+      }
+    });
+    a.join();
+    c.join();
+    linker.join();
+    const std::string where = "round " + std::to_string(round);
+    ASSERT_NE(singleError.has_value(), batchError.has_value()) << where;
+    EXPECT_EQ(singleError.value_or(ErrorCode::conflict), ErrorCode::conflict) << where;
+    EXPECT_EQ(batchError.value_or(ErrorCode::conflict), ErrorCode::conflict) << where;
+    auto got = this->store().getLocation(single.id);
+    ASSERT_TRUE(got) << where;
+    EXPECT_EQ(got->address, singleError ? inBatch.address : single.address) << where;
+    EXPECT_EQ(got->offersTotal, linked ? 1 : 0) << where;
+    EXPECT_EQ(this->store().listOffersOfLocation(single.id, {10, {}}).items.size(),
+              linked ? 1u : 0u)
+        << where;
+    for (std::size_t i : {0u, 2u}) {
+      EXPECT_EQ(this->store().getLocation(batch[i].id).has_value(), !batchError) << where;
+    }
+  }
+  EXPECT_GT(this->store().getOffer(o.id)->locationsTotal, 0);
+}
+
 TYPED_TEST_P(StoreConformance, LinkAndUnlinkMoveBothCountersOnce) {
   auto b = this->brand();
   auto o1 = this->offer(b.id, "One");
@@ -425,6 +483,7 @@ TYPED_TEST_P(StoreConformance, DataSurvivesReopen) {
 REGISTER_TYPED_TEST_SUITE_P(StoreConformance, BrandLifecycle, InvalidPatchLeavesEntityUnchanged,
                             BrandWithOffersOrLocationsCannotBeDeleted,
                             OfferNeedsItsBrandAndAFreshId, LocationBatchIsAllOrNothing,
+                            RacingCreatesOfOneIdAcknowledgeExactlyOne,
                             LinkAndUnlinkMoveBothCountersOnce, LinkRefusesUnknownsAndOtherBrands,
                             DeletingALinkedOfferIsRefused, DeletingALocationUnlinksItEverywhere,
                             PagingVisitsEveryItemOnceInOrder, ConcurrentDuplicateLinksCountOnce,

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
+#include <set>
 #include <memory>
 #include <thread>
 
@@ -46,7 +48,7 @@ struct Doom {
   }
 };
 
-std::unique_ptr<DynamoDbStore> open(const std::string& table, Doom* doom) {
+store::dynamodb::Options options(const std::string& table) {
   store::dynamodb::Options o;
   o.client.endpoint = sharedDynalite().endpoint();
   o.client.region = "us-east-1";
@@ -56,6 +58,11 @@ std::unique_ptr<DynamoDbStore> open(const std::string& table, Doom* doom) {
   o.createTable = true;
   o.eventLag = std::chrono::milliseconds(0);
   o.lease = kLease;
+  return o;
+}
+
+std::unique_ptr<DynamoDbStore> open(const std::string& table, Doom* doom) {
+  auto o = options(table);
   if (doom) o.client.faultHook = [doom](std::string_view op, CallPhase p) { (*doom)(op, p); };
   return std::make_unique<DynamoDbStore>(o);
 }
@@ -262,6 +269,111 @@ TEST(DynamoDbCrash, BulkJobTakenOverAfterADeathEndsWithExactCounts) {
         w.expectExact(s, where);
       },
       7);
+}
+
+// The `location.created` events in the feed: location id -> the ids of its events.
+std::map<std::string, std::set<std::string>> createdEvents(store::Store& s) {
+  std::map<std::string, std::set<std::string>> out;
+  std::optional<std::uint64_t> after;
+  for (;;) {
+    auto page = s.listEvents(after, 500);
+    for (const auto& e : page.items) {
+      if (e.type == "location.created") out[std::string(e.data.at("id").as_string())].insert(e.id);
+      after = e.seq;
+    }
+    if (!page.last) return out;
+  }
+}
+
+std::vector<domain::Location> newLocations(const domain::Brand& brand, int n) {
+  std::vector<domain::Location> out;
+  for (int i = 0; i < n; ++i) {
+    domain::Location l;
+    l.id = domain::newId();
+    l.address = std::to_string(i) + " High Street";
+    l.brandId = brand.id;
+    out.push_back(l);
+  }
+  return out;
+}
+
+// Every location of the batch is there once, as sent, uncounted, and has exactly one
+// created event (written again after a crash, it keeps its id).
+void expectCreatedOnce(store::Store& s, const std::vector<domain::Location>& batch,
+                       const std::string& where) {
+  const auto events = createdEvents(s);
+  for (const auto& l : batch) {
+    auto got = s.getLocation(l.id);
+    ASSERT_TRUE(got) << where;
+    EXPECT_EQ(got->address, l.address) << where;
+    EXPECT_EQ(got->offersTotal, 0) << where;
+    ASSERT_TRUE(events.contains(l.id)) << where << ": no created event for " << l.id;
+    EXPECT_EQ(events.at(l.id).size(), 1u) << where;
+  }
+}
+
+// A location batch whose process dies at any request is finished by the client's retry
+// of the same request once the dead attempt's lease has run out: each location once,
+// each with its event.
+TEST(DynamoDbCrash, LocationBatchRetriedAfterADeathIsCreatedOnceWithItsEvents) {
+  std::vector<domain::Location> batch;
+  everyCrash(
+      [&] {
+        auto w = std::make_unique<World>(0, 0);
+        batch = newLocations(w->brand, 5);
+        return w;
+      },
+      [&](World&, store::Store& s) { s.createLocations(batch); },
+      [&](World&, store::Store& s) {
+        std::this_thread::sleep_for(kLease + std::chrono::milliseconds(50));
+        try {
+          s.createLocations(batch);  // the client's retry
+        } catch (const Error& e) {
+          // The first attempt had finished before its process died.
+          EXPECT_EQ(e.code(), ErrorCode::conflict) << e.what();
+        }
+      },
+      [&](World&, store::Store& s, bool, const std::string& where) {
+        expectCreatedOnce(s, batch, where);
+      });
+}
+
+// A batch meets a failing request mid-way (the nth put, the process alive): the client
+// gets the error and nothing of the batch is left, so its retry goes through at once.
+TEST(DynamoDbCrash, LocationBatchFailingMidWayLeavesNothingAndItsRetrySucceeds) {
+  std::atomic<long> puts{0};
+  std::atomic<long> failAt{-1};
+  const auto table = uniqueTableName();
+  auto healthy = open(table, nullptr);
+  domain::Brand brand{domain::newId(), "B", 1, 1};
+  healthy->createBrand(brand);
+  {
+    auto opts = options(table);
+    opts.parallelism = 4;
+    opts.client.faultHook = [&](std::string_view op, CallPhase p) {
+      if (op == "PutItem" && p == CallPhase::before && puts++ == failAt) {
+        throw Error(ErrorCode::unavailable, "injected failure");
+      }
+    };
+    DynamoDbStore failing(opts);
+    for (long n : {1L, 40L, 230L}) {  // the record's put is the first
+      auto batch = newLocations(brand, 250);
+      puts = 0;
+      failAt = n;
+      const std::string where = "failing put " + std::to_string(n);
+      try {
+        failing.createLocations(batch);
+        ADD_FAILURE() << where << ": the batch went through";
+      } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::unavailable) << where;
+      }
+      for (const auto& l : batch) EXPECT_FALSE(healthy->getLocation(l.id)) << where;
+      failAt = -1;
+      failing.createLocations(batch);
+      expectCreatedOnce(*healthy, batch, where);
+      EXPECT_EQ(healthy->listLocations(brand.id, {1000, {}}).items.size() % 250, 0u) << where;
+    }
+  }
 }
 
 }  // namespace

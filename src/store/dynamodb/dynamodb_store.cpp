@@ -220,12 +220,14 @@ std::uint64_t DynamoDbStore::Impl::appendEvent(std::string_view type, json::obje
   throw Error(ErrorCode::unavailable, "the store is unavailable", "no free event sequence");
 }
 
-void DynamoDbStore::Impl::appendEvents(std::string_view type, std::vector<json::object> data) {
+void DynamoDbStore::Impl::appendEvents(std::string_view type, std::vector<json::object> data,
+                                       std::vector<std::string> ids) {
   // Numbers taken in order before the writes go out in parallel: the feed keeps the
   // order of the batch.
   std::vector<domain::Event> events;
-  for (auto& d : data) {
-    events.push_back(newEvent(type, std::move(d), std::nullopt));
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    events.push_back(newEvent(type, std::move(data[i]),
+                              i < ids.size() ? std::optional(ids[i]) : std::nullopt));
     events.back().seq = reserveSeq();
   }
   struct ReleaseAll {
@@ -438,45 +440,6 @@ Page<Offer> DynamoDbStore::listOffers(const std::optional<std::string>& brandId,
 }
 
 // ---- locations ----
-
-void DynamoDbStore::createLocations(const std::vector<Location>& locations) {
-  std::map<std::string, bool> brands;
-  for (std::size_t i = 0; i < locations.size(); ++i) {
-    const auto& b = locations[i].brandId;
-    if (!brands.contains(b)) brands[b] = impl_->table.get(brandKey(b)).has_value();
-    if (!brands[b]) throw brandMissing(batchField(i, locations.size(), "brandId"), b);
-  }
-  std::vector<Key> keys;
-  std::map<std::string, std::size_t> index;
-  for (std::size_t i = 0; i < locations.size(); ++i) {
-    keys.push_back(locationKey(locations[i].id));
-    index.emplace(locations[i].id, i);
-  }
-  std::size_t firstTaken = SIZE_MAX;
-  for (const auto& item : impl_->table.batchGet(keys)) {
-    firstTaken = std::min(firstTaken, index.at(text(item, "id")));
-  }
-  if (firstTaken != SIZE_MAX) {
-    throw alreadyExists("location", locations[firstTaken].id,
-                        batchField(firstTaken, locations.size(), "id"));
-  }
-  std::vector<json::object> items;
-  std::vector<json::object> created;  // the events' data
-  for (const auto& l : locations) {
-    Location stored = l;
-    stored.offersTotal = 0;
-    items.push_back(locationItem(stored));
-    created.push_back(domain::toJson(stored));
-  }
-  // A batch is written 25 items per request, several requests at once.
-  const std::size_t chunks = (items.size() + 24) / 25;
-  impl_->parallel(chunks, [&](std::size_t c) {
-    std::vector<json::object> part(items.begin() + long(c * 25),
-                                   items.begin() + long(std::min(items.size(), c * 25 + 25)));
-    impl_->table.batchPut(part);
-  });
-  impl_->appendEvents("location.created", std::move(created));
-}
 
 std::optional<Location> DynamoDbStore::getLocation(std::string_view id) {
   auto item = impl_->table.get(locationKey(id));

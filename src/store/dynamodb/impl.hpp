@@ -1,8 +1,8 @@
 // Inside the DynamoDB engine: the item keys of docs/dynamodb-model.md, entity <-> item
 // conversion, guarded counters, leases, the event writer and the parallel steps (on the
 // engine's one WorkerPool). Shared by the engine's parts: entities (dynamodb_store.cpp),
-// links (dynamodb_links.cpp), bulk jobs (dynamodb_jobs.cpp), outbox and webhooks
-// (dynamodb_outbox.cpp).
+// location creates (dynamodb_locations.cpp), links (dynamodb_links.cpp), bulk jobs
+// (dynamodb_jobs.cpp), outbox and webhooks (dynamodb_outbox.cpp).
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -100,8 +100,10 @@ class DynamoDbStore::Impl {
   // Writes one event with a fresh sequence number; returns the seq.
   std::uint64_t appendEvent(std::string_view type, json::object data,
                             std::optional<std::string> id = std::nullopt);
-  // One event per element of `data`, numbered in that order, written in parallel.
-  void appendEvents(std::string_view type, std::vector<json::object> data);
+  // One event per element of `data`, numbered in that order, written in parallel; the
+  // event ids are `ids` where given (an event written again keeps its id), else new.
+  void appendEvents(std::string_view type, std::vector<json::object> data,
+                    std::vector<std::string> ids = {});
   // The highest seq a reader may see now (see Options::eventLag).
   std::uint64_t visibleSeq();
 

@@ -248,29 +248,6 @@ std::optional<json::object> Table::remove(const Key& key, const Expression& cond
   }
 }
 
-void Table::batchPut(const std::vector<json::object>& items) {
-  for (std::size_t first = 0; first < items.size(); first += 25) {
-    json::array writes;
-    for (std::size_t i = first; i < items.size() && i < first + 25; ++i) {
-      writes.push_back(
-          json::object{{"PutRequest", json::object{{"Item", toAttributes(items[i])}}}});
-    }
-    json::object request{{"RequestItems", {{name_, std::move(writes)}}}};
-    for (int round = 0;; ++round) {
-      json::object r;
-      try {
-        r = client_.call("BatchWriteItem", request);
-      } catch (const ServiceError& e) {
-        translate(e, "BatchWriteItem");
-      }
-      const auto* rest = r.if_contains("UnprocessedItems");
-      if (!rest || rest->as_object().empty()) break;
-      waitToResend(round);
-      request["RequestItems"] = *rest;
-    }
-  }
-}
-
 namespace {
 
 json::object queryRequest(const std::string& table, const QuerySpec& spec) {

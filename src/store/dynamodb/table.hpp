@@ -1,8 +1,8 @@
 // The one DynamoDB table of the single-table design (docs/dynamodb-model.md), as the
 // engine uses it: items in and out as plain JSON objects (our entity JSON), converted to
 // and from DynamoDB's typed AttributeValues here; the handful of operations the engine
-// needs, with the protocol's chores done once (UnprocessedItems resent, 1 MB query pages
-// followed, 100-key BatchGetItem and 25-item BatchWriteItem chunks).
+// needs, with the protocol's chores done once (UnprocessedKeys resent, 1 MB query pages
+// followed, 100-key BatchGetItem chunks).
 #pragma once
 
 #include <boost/json/array.hpp>
@@ -91,8 +91,6 @@ class Table {
   // DeleteItem (ReturnValues ALL_OLD); nullopt when the condition failed or nothing was
   // there to delete.
   std::optional<boost::json::object> remove(const Key& key, const Expression& condition = {});
-  // Unconditional puts, 25 per BatchWriteItem, UnprocessedItems resent.
-  void batchPut(const std::vector<boost::json::object>& items);
 
   // Items in sort-key order; the table's own key reads consistently, GSIs cannot.
   QueryResult query(const QuerySpec& spec);

@@ -1,0 +1,277 @@
+// Creating locations (one, or a batch of up to 1,000) on DynamoDB without transactions:
+// every location is a conditional PutItem, so an id is created once however many creates
+// race for it; a batch that fails takes back what it wrote; a batch whose process died is
+// finished by the client's retry of the same request. docs/dynamodb-model.md, "Location
+// creates", has the protocol and what a reader can see while it runs.
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/json/serialize.hpp>
+#include <map>
+#include <mutex>
+
+#include "domain/entity_json.hpp"
+#include "domain/id.hpp"
+#include "store/dynamodb/dynamodb_store.hpp"
+#include "store/dynamodb/impl.hpp"
+#include "store/messages.hpp"
+
+namespace offers::store::dynamodb {
+
+using domain::Error;
+using domain::ErrorCode;
+
+namespace {
+
+std::string sha256Hex(std::string_view data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * sizeof digest);
+  for (unsigned char c : digest) {
+    out += kHex[c >> 4];
+    out += kHex[c & 0xF];
+  }
+  return out;
+}
+
+// What identifies a batch: the locations as the client sent them (ids and fields, not
+// the times the service stamped), so that the client's retry of one request is the same
+// batch and any other request is not.
+std::string batchDigest(const std::vector<Location>& locations) {
+  json::array sent;
+  for (const auto& l : locations) {
+    auto j = domain::toJson(l);
+    for (auto stamped : {"created", "updated", "offersTotal", "hasOffer"}) j.erase(stamped);
+    sent.push_back(std::move(j));
+  }
+  return sha256Hex(json::serialize(sent));
+}
+
+// The id of the `location.created` event of the batch's ith location: the same on every
+// attempt at the batch, so an event written again after a crash repeats, not multiplies.
+std::string createdEventId(const std::string& digest, std::size_t i) {
+  const auto h = sha256Hex(digest + "/" + std::to_string(i));
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+         "-" + h.substr(20, 12);
+}
+
+// Puts are sent in waves; the batch's lease is renewed between waves.
+constexpr std::size_t kWave = 100;
+
+// One attempt at a batch, owning the batch's record (`BATCH#<digest>`) while it runs.
+class Batch {
+ public:
+  Batch(DynamoDbStore::Impl& impl, const std::vector<Location>& locations)
+      : impl_(impl),
+        locations_(locations),
+        digest_(batchDigest(locations)),
+        record_{"BATCH#" + digest_, "BATCH"},
+        token_(domain::newId()),
+        stored_(locations.size()),
+        ours_(locations.size(), 0) {}
+
+  void run() {
+    claim();
+    preCheck();
+    write();
+    // Every location is in: their events, then the record goes. A death in between
+    // leaves the record, and the retry writes the same events again (same ids).
+    std::vector<json::object> data;
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < stored_.size(); ++i) {
+      data.push_back(domain::toJson(*stored_[i]));
+      ids.push_back(createdEventId(digest_, i));
+    }
+    impl_.appendEvents("location.created", std::move(data), std::move(ids));
+    release();
+  }
+
+ private:
+  // Takes the batch's record: a new one, or the expired one of an attempt whose process
+  // died (then this attempt adopts the locations that attempt wrote).
+  void claim() {
+    for (int round = 0; round < 10; ++round) {
+      json::object record{{"PK", record_.pk}, {"SK", record_.sk}, {"holder", token_},
+                          {"leaseUntil", impl_.leaseUntil()}};
+      if (impl_.table.put(record, {"", "attribute_not_exists(PK)", {}, {}})) {
+        renewed_ = std::chrono::steady_clock::now();
+        return;
+      }
+      auto held = impl_.table.get(record_);
+      if (!held) continue;  // released just now: take it afresh
+      const auto seen = number(*held, "leaseUntil");
+      if (seen > domain::nowMillis()) {
+        throw Error(ErrorCode::unavailable, "a create of these locations is in progress; try again",
+                    "batch " + digest_ + " is held by a live attempt");
+      }
+      Expression e{"SET #h = :me, leaseUntil = :until",
+                   "leaseUntil = :seen",
+                   {{"#h", "holder"}},
+                   {{":me", S(token_)}, {":until", N(impl_.leaseUntil())}, {":seen", N(seen)}}};
+      if (impl_.table.update(record_, e)) {
+        adopting_ = true;
+        renewed_ = std::chrono::steady_clock::now();
+        return;
+      }
+    }
+    throw Error(ErrorCode::unavailable, "the store is busy; try again",
+                "batch " + digest_ + " kept changing hands");
+  }
+
+  // Before a third of the lease has passed since it was last set, sets it again; a
+  // record no longer ours means another attempt took the batch over.
+  void renew() {
+    if (std::chrono::steady_clock::now() - renewed_ < impl_.options.lease / 3) return;
+    Expression e{"SET leaseUntil = :until", "#h = :me", {{"#h", "holder"}},
+                 {{":me", S(token_)}, {":until", N(impl_.leaseUntil())}}};
+    if (!impl_.table.update(record_, e)) {
+      throw Error(ErrorCode::unavailable, "the store is slow; try again",
+                  "batch " + digest_ + " was taken over by another attempt");
+    }
+    renewed_ = std::chrono::steady_clock::now();
+  }
+
+  // One read of every id (skipped for a single new location, whose conditional put says
+  // the same), so that a batch with a taken id writes nothing. Locations an earlier
+  // attempt at this batch wrote are adopted.
+  void preCheck() {
+    if (locations_.size() == 1 && !adopting_) return;
+    std::map<std::string, std::size_t> index;
+    std::vector<Key> keys;
+    for (std::size_t i = 0; i < locations_.size(); ++i) {
+      index.emplace(locations_[i].id, i);
+      keys.push_back(locationKey(locations_[i].id));
+    }
+    std::size_t firstTaken = SIZE_MAX;
+    for (const auto& item : impl_.table.batchGet(keys)) {
+      const auto i = index.at(text(item, "id"));
+      if (adopting_ && text(item, "batch") == digest_) {
+        stored_[i] = domain::locationFromJson(item);
+        ours_[i] = 1;
+      } else {
+        firstTaken = std::min(firstTaken, i);
+      }
+    }
+    if (firstTaken != SIZE_MAX) {
+      rollback();
+      throw taken(firstTaken);
+    }
+  }
+
+  void write() {
+    std::vector<std::size_t> todo;
+    for (std::size_t i = 0; i < locations_.size(); ++i) {
+      if (!stored_[i]) todo.push_back(i);
+    }
+    std::atomic<std::size_t> firstLost{SIZE_MAX};
+    std::mutex failureMutex;
+    std::exception_ptr failure;
+    for (std::size_t from = 0; from < todo.size(); from += kWave) {
+      // A failed renewal means another attempt has the batch now: it finishes it or takes
+      // back what is here.
+      renew();
+      const std::size_t n = std::min(kWave, todo.size() - from);
+      impl_.parallel(n, [&](std::size_t k) {
+        const auto i = todo[from + k];
+        Location l = locations_[i];
+        l.offersTotal = 0;
+        auto item = locationItem(l);
+        item["batch"] = digest_;
+        ours_[i] = 1;  // from here it may be in the table, whatever the answer
+        try {
+          if (impl_.table.put(item, {"", "attribute_not_exists(PK)", {}, {}})) {
+            stored_[i] = std::move(l);
+            return;
+          }
+          // Another create took the id between the check and the put.
+          for (auto seen = firstLost.load(); i < seen && !firstLost.compare_exchange_weak(seen, i);) {
+          }
+        } catch (...) {
+          std::lock_guard lock(failureMutex);
+          if (!failure) failure = std::current_exception();
+        }
+      });
+      if (firstLost != SIZE_MAX || failure) break;
+    }
+    if (firstLost != SIZE_MAX) {
+      rollback();
+      throw taken(firstLost);
+    }
+    if (failure) {
+      rollback();
+      std::rethrow_exception(failure);
+    }
+  }
+
+  // Takes back every location this batch may have put, unless a link has counted it in
+  // the meantime (it has been used: it stays, and gets its created event); then lets the
+  // record go. Best effort: if the store fails here too, the record's lease runs out and
+  // the client's retry of the same request adopts what is left and goes on.
+  void rollback() noexcept {
+    try {
+      std::vector<std::size_t> mine;
+      for (std::size_t i = 0; i < ours_.size(); ++i) {
+        if (ours_[i]) mine.push_back(i);
+      }
+      std::vector<char> kept(mine.size(), 0);
+      impl_.parallel(mine.size(), [&](std::size_t k) {
+        const auto& id = locations_[mine[k]].id;
+        Expression e{"",
+                     "#b = :d AND offersTotal = :zero AND attribute_not_exists(#ops)",
+                     {{"#b", "batch"}, {"#ops", "ops"}},
+                     {{":d", S(digest_)}, {":zero", N(0)}}};
+        if (impl_.table.remove(locationKey(id), e)) return;
+        auto item = impl_.table.get(locationKey(id));
+        if (item && text(*item, "batch") == digest_) kept[k] = 1;
+      });
+      std::vector<json::object> data;
+      std::vector<std::string> ids;
+      for (std::size_t k = 0; k < mine.size(); ++k) {
+        if (!kept[k]) continue;
+        auto item = impl_.table.get(locationKey(locations_[mine[k]].id));
+        if (!item) continue;
+        data.push_back(domain::toJson(domain::locationFromJson(*item)));
+        ids.push_back(createdEventId(digest_, mine[k]));
+      }
+      if (!data.empty()) impl_.appendEvents("location.created", std::move(data), std::move(ids));
+      release();
+    } catch (...) {
+    }
+  }
+
+  void release() {
+    impl_.table.remove(record_, {"", "#h = :me", {{"#h", "holder"}}, {{":me", S(token_)}}});
+  }
+
+  Error taken(std::size_t i) const {
+    return alreadyExists("location", locations_[i].id,
+                         batchField(i, locations_.size(), "id"));
+  }
+
+  DynamoDbStore::Impl& impl_;
+  const std::vector<Location>& locations_;
+  const std::string digest_;
+  const Key record_;
+  const std::string token_;
+  bool adopting_ = false;
+  std::chrono::steady_clock::time_point renewed_;
+  std::vector<std::optional<Location>> stored_;  // as in the table, once written or adopted
+  std::vector<char> ours_;                       // may have been put by this batch
+};
+
+}  // namespace
+
+void DynamoDbStore::createLocations(const std::vector<Location>& locations) {
+  std::map<std::string, bool> brands;
+  for (std::size_t i = 0; i < locations.size(); ++i) {
+    const auto& b = locations[i].brandId;
+    if (!brands.contains(b)) brands[b] = impl_->table.get(brandKey(b)).has_value();
+    if (!brands[b]) throw brandMissing(batchField(i, locations.size(), "brandId"), b);
+  }
+  Batch(*impl_, locations).run();
+}
+
+}  // namespace offers::store::dynamodb
