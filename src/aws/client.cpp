@@ -119,6 +119,8 @@ bool Client::retryable(std::string_view type, long status) {
          type == "ServiceUnavailable" || type == "LimitExceededException" || status >= 500;
 }
 
+thread_local const SendBy::Deadline* SendBy::current_ = nullptr;
+
 json::object Client::call(std::string_view operation, const json::object& request) {
   const domain::Backoff backoff{options_.retryBase, options_.retryMax, domain::Jitter::full};
   const std::string body = json::serialize(request);
@@ -126,6 +128,12 @@ json::object Client::call(std::string_view operation, const json::object& reques
   std::string lastProblem;
   for (int attempt = 0;; ++attempt) {
     if (options_.faultHook) options_.faultHook(operation, CallPhase::before);
+    if (const auto* sendBy = SendBy::current();
+        sendBy && SendBy::at(std::chrono::steady_clock::now()) >= sendBy->load()) {
+      throw Error(ErrorCode::unavailable, "the store is slow; try again",
+                  "DynamoDB " + std::string(operation) +
+                      " not sent: the lease it was to be written under has run too low");
+    }
     auto response = send(operation, body);
     if (options_.faultHook) options_.faultHook(operation, CallPhase::after);
     if (response.transportError.empty()) {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -61,6 +62,30 @@ class ServiceError : public std::runtime_error {
  private:
   std::string type_;
   long status_;
+};
+
+// A deadline past which this thread's calls are not sent: a write made under a lease must
+// not leave once the lease's margin is used up, or it could land after another process
+// has taken the work over (docs/dynamodb-model.md, "Leases"). The deadline is a
+// steady_clock time in nanoseconds since its epoch, behind a pointer so that its owner may
+// move it (a job renewing its lease); the guard sets it for the scope, and a pool thread
+// working for the owner sets the owner's (see DynamoDbStore::Impl::parallel).
+class SendBy {
+ public:
+  using Deadline = std::atomic<std::int64_t>;
+  explicit SendBy(const Deadline* deadline) : previous_(current_) { current_ = deadline; }
+  ~SendBy() { current_ = previous_; }
+  SendBy(const SendBy&) = delete;
+  SendBy& operator=(const SendBy&) = delete;
+
+  static const Deadline* current() { return current_; }
+  static std::int64_t at(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+  }
+
+ private:
+  const Deadline* previous_;
+  static thread_local const Deadline* current_;
 };
 
 // One attempt as it went over the wire.

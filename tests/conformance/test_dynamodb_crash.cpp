@@ -271,6 +271,39 @@ TEST(DynamoDbCrash, BulkJobTakenOverAfterADeathEndsWithExactCounts) {
       7);
 }
 
+// A counter write is held up before it leaves (the fault hook holds it) for longer than
+// its lease, while the client's retry, on another process, takes the link over and
+// finishes it: the held write is then not sent, so nothing counts twice.
+TEST(DynamoDbCrash, ACounterWriteHeldPastItsLeaseIsNotSentLate) {
+  World w(1, 1);
+  auto healthy = open(w.table, nullptr);
+  std::atomic<int> updates{0};
+  auto opts = options(w.table);
+  opts.client.faultHook = [&](std::string_view op, CallPhase p) {
+    // The link's first UpdateItem is its location's guarded ADD.
+    if (op == "UpdateItem" && p == CallPhase::before && updates++ == 0) {
+      std::this_thread::sleep_for(kLease * 3);
+    }
+  };
+  DynamoDbStore slow(opts);
+  std::optional<ErrorCode> slowError;
+  std::thread held([&] {
+    try {
+      slow.link(w.offers[0].id, w.locations[0].id);
+    } catch (const Error& e) {
+      slowError = e.code();
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // its link item is down
+  const auto retried = healthy->link(w.offers[0].id, w.locations[0].id);
+  held.join();
+  EXPECT_EQ(retried.offer.locationsTotal, 1);
+  EXPECT_EQ(slowError, ErrorCode::unavailable);
+  EXPECT_EQ(healthy->getOffer(w.offers[0].id)->locationsTotal, 1);
+  EXPECT_EQ(healthy->getLocation(w.locations[0].id)->offersTotal, 1);
+  w.expectExact(*healthy, "after the held write was released");
+}
+
 // The `location.created` events in the feed: location id -> the ids of its events.
 std::map<std::string, std::set<std::string>> createdEvents(store::Store& s) {
   std::map<std::string, std::set<std::string>> out;

@@ -141,11 +141,17 @@ class JobSteps {
       throw JobLeased("job " + jobId_ + " was taken over");
     }
     leaseRenewed_ = Clock::now();
+    fence_ = aws::SendBy::at(leaseRenewed_ + impl_.options.lease * 2 / 3);
   }
   void leaseTaken(const std::string& jobId) {
     jobId_ = jobId;
     leaseRenewed_ = Clock::now();
+    fence_ = aws::SendBy::at(leaseRenewed_ + impl_.options.lease * 2 / 3);
   }
+  // The step's requests are not sent once two thirds of the lease have passed since it
+  // was last renewed (before the lease is taken: no limit), so none lands after another
+  // process may have taken the job over.
+  const aws::SendBy::Deadline* fence() const { return &fence_; }
 
   // The links of the job's page `page` inside (from, to], for tidying.
   std::vector<json::object> pageLinks(const JobState& s, const std::string& from,
@@ -410,6 +416,7 @@ class JobSteps {
   DynamoDbStore::Impl& impl_;
   Table& t_;
   std::mutex leaseMutex_;
+  aws::SendBy::Deadline fence_{INT64_MAX};
   std::string jobId_;
   Clock::time_point leaseRenewed_;
 };
@@ -497,6 +504,7 @@ Job DynamoDbStore::cancelJob(std::string_view id) {
 
 Job DynamoDbStore::runJobStep(std::string_view id, std::size_t pageSize) {
   JobSteps steps(*impl_);
+  aws::SendBy sendBy(steps.fence());
   auto& t = impl_->table;
   for (;;) {
     auto read = steps.read(id);

@@ -77,22 +77,26 @@ domain::LinkResult DynamoDbStore::Impl::finishLink(const std::string& offerId,
                                                    Clock::time_point leaseStart) {
   const auto link = linkKey(offerId, locationId);
   const Expression ours{"", "op = :t", {}, {{":t", S(token)}}};
-  // The location first: a location being deleted refuses, and nothing needs undoing.
-  checkLease(leaseStart);
-  if (applyCounter(locationKey(locationId), "offersTotal", 1, token, true) == Applied::missing) {
-    table.remove(link, ours);
-    domain::throwNotFound("location", locationId);
-  }
-  checkLease(leaseStart);
-  if (applyCounter(offerKey(offerId), "locationsTotal", 1, token, false) == Applied::missing) {
-    // The offer went away meanwhile: take the location's count back, then the link.
-    Expression undo{"ADD offersTotal :minus DELETE #ops :ts",
-                    "contains(#ops, :t)",
-                    {{"#ops", "ops"}},
-                    {{":minus", N(-1)}, {":ts", SS(token)}, {":t", S(token)}}};
-    table.update(locationKey(locationId), undo);
-    table.remove(link, ours);
-    domain::throwNotFound("offer", offerId);
+  {
+    const auto fence = leaseFence(leaseStart);
+    aws::SendBy sendBy(&fence);
+    // The location first: a location being deleted refuses, and nothing needs undoing.
+    checkLease(leaseStart);
+    if (applyCounter(locationKey(locationId), "offersTotal", 1, token, true) == Applied::missing) {
+      table.remove(link, ours);
+      domain::throwNotFound("location", locationId);
+    }
+    checkLease(leaseStart);
+    if (applyCounter(offerKey(offerId), "locationsTotal", 1, token, false) == Applied::missing) {
+      // The offer went away meanwhile: take the location's count back, then the link.
+      Expression undo{"ADD offersTotal :minus DELETE #ops :ts",
+                      "contains(#ops, :t)",
+                      {{"#ops", "ops"}},
+                      {{":minus", N(-1)}, {":ts", SS(token)}, {":t", S(token)}}};
+      table.update(locationKey(locationId), undo);
+      table.remove(link, ours);
+      domain::throwNotFound("offer", offerId);
+    }
   }
   // Counted on both sides: record the event (its id is the operation's, so a resumed
   // step repeats the same event id), then commit the link.
@@ -112,10 +116,14 @@ domain::UnlinkResult DynamoDbStore::Impl::finishUnlink(const std::string& offerI
                                                        const std::string& locationId,
                                                        const std::string& token,
                                                        Clock::time_point leaseStart) {
-  checkLease(leaseStart);
-  applyCounter(locationKey(locationId), "offersTotal", -1, token, false);
-  checkLease(leaseStart);
-  applyCounter(offerKey(offerId), "locationsTotal", -1, token, false);
+  {
+    const auto fence = leaseFence(leaseStart);
+    aws::SendBy sendBy(&fence);
+    checkLease(leaseStart);
+    applyCounter(locationKey(locationId), "offersTotal", -1, token, false);
+    checkLease(leaseStart);
+    applyCounter(offerKey(offerId), "locationsTotal", -1, token, false);
+  }
   appendEvent("link.deleted", linkEventData(offerId, locationId), token);
   table.remove(linkKey(offerId, locationId), {"", "op = :t", {}, {{":t", S(token)}}});
   auto offer = forgetToken(offerKey(offerId), token);

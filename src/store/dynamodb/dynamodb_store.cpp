@@ -264,7 +264,12 @@ void DynamoDbStore::Impl::giveBackLease(std::string_view offerId, std::string_vi
 }
 
 void DynamoDbStore::Impl::parallel(std::size_t n, const std::function<void(std::size_t)>& fn) {
-  pool_.forEach(n, options.parallelism, fn);
+  // Pool threads work under the caller's send-by deadline (a job's lease), as it would.
+  const auto* sendBy = aws::SendBy::current();
+  pool_.forEach(n, options.parallelism, [&](std::size_t i) {
+    aws::SendBy guard(sendBy);
+    fn(i);
+  });
 }
 
 // ---- the store ----

@@ -124,6 +124,11 @@ class DynamoDbStore::Impl {
   void settle(const json::object& link);
   // Throws unavailable when a lease taken at `start` has too little time left to write.
   void checkLease(std::chrono::steady_clock::time_point start) const;
+  // The send-by deadline of the counter writes under a lease taken at `start` (the point
+  // checkLease refuses at), for an aws::SendBy guard: a write held up past it is not sent.
+  aws::SendBy::Deadline leaseFence(std::chrono::steady_clock::time_point start) const {
+    return aws::SendBy::Deadline{aws::SendBy::at(start + options.lease * 2 / 3)};
+  }
   domain::Millis leaseUntil() const;
   // A single link or unlink that failed gives its link item's lease back (if the item is
   // still its own), so that a retry need not wait for the lease to run out. Best effort:
