@@ -80,6 +80,8 @@ int serve(app::Config config) {
     runner.wake();
   });
   notify::WebhookDispatcher dispatcher(store, config.webhooks);
+  // Set before any thread writes, cleared after they have all stopped.
+  store.onEventsAppended([&dispatcher] { dispatcher.wake(); });
   http::Api api(service, http::Access{&auth, &limiter});
   http::Server server(config.server, api);
   const auto stopRoute = signals.stopWith([&server] { server.stop(); });
@@ -95,6 +97,7 @@ int serve(app::Config config) {
   // store (as it goes out of scope).
   runner.stop();
   dispatcher.stop();
+  store.onEventsAppended(nullptr);
   log::info("stopped");
   return 0;
 }

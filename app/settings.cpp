@@ -148,6 +148,10 @@ std::vector<Setting> makeSettings() {
                   "the event feed holds back events younger than this, so that a late commit "
                   "by another process is not skipped; 0 is right for a single process",
                   milliseconds(field(&Config::dynamodb, &DynamoDb::eventLag), 0)));
+  s.push_back(row("--dynamodb-index-lag-ms", "OFFERS_DYNAMODB_INDEX_LAG_MS", kServe, "N",
+                  "how far DynamoDB's indexes may trail the table: a brand delete waits this "
+                  "long before it reads the brand's offers and locations from one",
+                  milliseconds(field(&Config::dynamodb, &DynamoDb::indexLag), 0)));
   s.push_back(row("--api-keys-file", "OFFERS_API_KEYS_FILE", kServe, "FILE",
                   "API keys, one key or name:key per line; re-read on SIGHUP. No keys at all: "
                   "authentication is off",

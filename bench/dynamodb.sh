@@ -14,7 +14,9 @@
 #    by run.sh's exactness check (the same code: it is taken from run.sh, not copied).
 # 4. Starts another server on another fresh table and times one link-brand-locations job
 #    over DDB_BULK_LOCATIONS locations (server side, from the job's started/finished).
-# 5. Prints a report that sets every rate beside dynalite's PutItem ceiling and writes it
+# 5. Starts a server on a fresh table and leaves it idle for DDB_IDLE_SECONDS: the DynamoDB
+#    requests it sends meanwhile (its background scans), from offers_aws_requests_total.
+# 6. Prints a report that sets every rate beside dynalite's PutItem ceiling and writes it
 #    to bench/results/dynamodb-latest.md (numbers in dynamodb-latest.json).
 # Everything it starts is stopped on exit, failure or interrupt included.
 #
@@ -35,6 +37,7 @@
 #   DDB_HTTP_OFFERS       offers for the HTTP link phase [10]
 #   DDB_HTTP_LOCATIONS    locations for it, rounded up to a multiple of the offers [2000]
 #   DDB_BULK_LOCATIONS    locations of the HTTP link job [10000]
+#   DDB_IDLE_SECONDS      how long the idle server is watched [60]
 #   DDB_KEEP              1: keep the temporary directory (logs, raw results) [0]
 # Exit status: 0 when every check passes (rates are reported, not enforced), 1 when a
 # check fails, 2 on a setup problem.
@@ -61,10 +64,11 @@ SERVER_THREADS=${DDB_SERVER_THREADS:-0}
 HTTP_OFFERS=${DDB_HTTP_OFFERS:-10}
 HTTP_LOCATIONS=${DDB_HTTP_LOCATIONS:-2000}
 BULK_LOCATIONS=${DDB_BULK_LOCATIONS:-10000}
+IDLE_SECONDS=${DDB_IDLE_SECONDS:-60}
 KEEP=${DDB_KEEP:-0}
 
 for v in THREADS PUTS LINKS OFFERS JOB_LOCATIONS PAGE_SIZE CONNECTIONS WRK_THREADS \
-  SERVER_THREADS HTTP_OFFERS HTTP_LOCATIONS BULK_LOCATIONS; do
+  SERVER_THREADS HTTP_OFFERS HTTP_LOCATIONS BULK_LOCATIONS IDLE_SECONDS; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, got '${!v}'"
 done
 ((THREADS >= 1 && PUTS >= 1 && LINKS >= 1 && OFFERS >= 1 && JOB_LOCATIONS >= 1)) ||
@@ -189,6 +193,31 @@ from api_client import Api
 def parse_ts(text):
     return datetime.strptime(text.replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
 
+def aws_requests(port):
+    """offers_aws_requests_total from /metrics, summed over its series, by operation."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("offers_aws_requests_total{"):
+            labels, value = line[len("offers_aws_requests_total{"):].rsplit("} ", 1)
+            op = dict(kv.split("=", 1) for kv in labels.split(","))["operation"].strip('"')
+            out[op] = out.get(op, 0) + float(value)
+    return out
+
+def idle(port, seconds, out_path):
+    time.sleep(2)  # past start-up (table creation, the first scans)
+    before = aws_requests(port)
+    time.sleep(seconds)
+    after = aws_requests(port)
+    ops = {k: after[k] - before.get(k, 0) for k in after if after[k] - before.get(k, 0)}
+    total = sum(ops.values())
+    with open(out_path, "w") as f:
+        json.dump({"seconds": seconds, "requests": total, "per_minute": total * 60 / seconds,
+                   "ops": ops}, f)
+    return True
+
 def job(port, ids_dir, size, budget_s, out_path):
     api = Api(port)
     with open(os.path.join(ids_dir, "offers.txt")) as f:
@@ -312,6 +341,13 @@ def report(work, out_md, out_json):
             what = (f"page of {n(st['locations'])} locations" if st["locations"]
                     else "empty page: the job ends")
             lines.append(ops_row(f"{name} step {i}: {what}", st["ops"], st["requests"]))
+    idle_path = os.path.join(work, "idle.json")
+    if os.path.exists(idle_path):
+        idle = load("idle.json")
+        lines += ["", "## An idle server", "",
+                  f"DynamoDB requests a server sent while idle for {idle['seconds']} s: "
+                  f"**{n(idle['per_minute'])} per minute** ("
+                  + ", ".join(f"{k} {n(v)}" for k, v in sorted(idle["ops"].items())) + ")."]
     lines += ["", "## Item sizes (DynamoDB's item-size rules)", "",
               "| item | bytes | indexes |", "|---|---:|---|"]
     for it in cost["items"]:
@@ -334,7 +370,9 @@ def report(work, out_md, out_json):
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     try:
-        if cmd == "job":
+        if cmd == "idle":
+            sys.exit(0 if idle(int(args[0]), int(args[1]), args[2]) else 1)
+        elif cmd == "job":
             sys.exit(0 if job(int(args[0]), args[1], int(args[2]), int(args[3]), args[4]) else 1)
         elif cmd == "report":
             report(args[0], args[1], args[2])
@@ -408,6 +446,17 @@ run_bounded $((budget + 30)) - python3 "$WORK/ddb.py" job "$PORT" "$WORK/bulk" "
 stop_server
 [[ $SERVER_STATUS == 0 ]] || log "warning: the server exited with status $SERVER_STATUS on SIGTERM"
 server_problems "$WORK/bulk"
+
+# An idle server: what its background scans cost.
+if ((IDLE_SECONDS > 0)); then
+  table=idle-$(date +%s)
+  start_ddb_server "$WORK/idle" "$table"
+  log "idle phase: server on port $PORT, table $table, watched for ${IDLE_SECONDS}s"
+  run_bounded $((IDLE_SECONDS + 60)) - python3 "$WORK/ddb.py" idle "$PORT" "$IDLE_SECONDS" \
+    "$WORK/idle.json" || die "the idle phase could not run"
+  stop_server
+  server_problems "$WORK/idle"
+fi
 
 commit=$(git_commit)
 python3 - "$WORK/meta.json" "$ROOT" <<EOF

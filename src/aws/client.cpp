@@ -9,6 +9,7 @@
 
 #include "domain/backoff.hpp"
 #include "domain/error.hpp"
+#include "metrics/metrics.hpp"
 
 namespace offers::aws {
 
@@ -97,6 +98,7 @@ RawResponse Client::send(std::string_view operation, const std::string& body) {
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &out.body);
   ++requests_;
+  metrics::registry().awsRequests.with({options_.service, std::string(operation)}).add();
   const CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(headers);
   if (rc != CURLE_OK) {

@@ -66,6 +66,7 @@ std::optional<std::string> JobRunner::claim() {
 }
 
 void JobRunner::work() {
+  auto idleWait = options_.pollInterval;
   for (;;) {
     {
       std::lock_guard lock(mutex_);
@@ -74,6 +75,7 @@ void JobRunner::work() {
     }
     if (auto id = claim()) {
       run(*id);
+      idleWait = options_.pollInterval;
       std::lock_guard lock(mutex_);
       claimed_.erase(*id);
       continue;
@@ -84,7 +86,11 @@ void JobRunner::work() {
       log::warn("repair of abandoned operations failed", {{"detail", e.what()}});
     }
     std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, options_.pollInterval, [&] { return stopping_ || announced_; });
+    if (wake_.wait_for(lock, idleWait, [&] { return stopping_ || announced_; })) {
+      idleWait = options_.pollInterval;
+    } else {
+      idleWait = std::min(idleWait * 2, options_.idlePollMax);
+    }
   }
 }
 

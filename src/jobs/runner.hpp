@@ -23,10 +23,15 @@ namespace offers::jobs {
 struct RunnerOptions {
   unsigned workers = 1;
   std::size_t pageSize = 1000;
-  std::chrono::milliseconds pollInterval{1000};  // rescan for jobs nobody announced
+  // An idle worker rescans for jobs nobody announced (another process's, or one whose
+  // process died) and repairs abandoned operations after pollInterval, then after twice
+  // as long each time it finds nothing, up to idlePollMax (below); a job or a wake()
+  // resets it.
+  std::chrono::milliseconds pollInterval{1000};
   int maxRetries = 10;
   std::chrono::milliseconds retryBase{100};
   std::chrono::milliseconds retryMax{10000};
+  std::chrono::milliseconds idlePollMax{10000};
 };
 
 class JobRunner {

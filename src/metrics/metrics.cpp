@@ -169,6 +169,10 @@ Registry::Registry()
                     {"engine", "op"}, latencyBuckets()),
       storeErrors("offers_store_errors_total", "Store operations that failed, by error code.",
                   {"engine", "op", "code"}),
+      awsRequests("offers_aws_requests_total",
+                  "Requests sent to AWS services, every attempt (retries included), by service "
+                  "and operation: what the process is billed for.",
+                  {"service", "operation"}),
       jobs("offers_jobs_total", "Bulk jobs this process carried to the given status.", {"status"}),
       jobsRunning("offers_jobs_running", "Bulk jobs this process is working on now.", {}),
       jobLocationsLinked("offers_job_locations_linked_total",
@@ -202,6 +206,7 @@ std::string Registry::render() const {
   httpUnauthorized.render(out, "counter");
   storeDuration.render(out, "histogram");
   storeErrors.render(out, "counter");
+  awsRequests.render(out, "counter");
   jobs.render(out, "counter");
   jobsRunning.render(out, "gauge");
   jobLocationsLinked.render(out, "counter");

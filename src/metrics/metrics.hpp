@@ -105,6 +105,8 @@ class Registry {
   // Store
   Family<Histogram> storeDuration;  // engine, op
   Family<Counter> storeErrors;      // engine, op, code
+  // AWS (the DynamoDB engine; SQS)
+  Family<Counter> awsRequests;  // service, operation
   // Jobs
   Family<Counter> jobs;                // status
   Family<Gauge> jobsRunning;           // -

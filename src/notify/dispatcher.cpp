@@ -33,25 +33,58 @@ void WebhookDispatcher::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void WebhookDispatcher::wake() {
+  woken_ = true;
+  sender_.wakeUp();
+}
+
 void WebhookDispatcher::loop() {
+  using Clock = std::chrono::steady_clock;
+  using std::chrono::milliseconds;
+  auto wait = options_.scanInterval;
+  auto lastScan = Clock::now();
+  auto nextScan = lastScan;
+  // Brings the next scan forward to `t`, but not closer than scanInterval to the last.
+  auto scanBy = [&](Clock::time_point t) {
+    nextScan = std::min(nextScan, std::max(t, lastScan + options_.scanInterval));
+  };
   while (!stopping_) {
     try {
-      const auto now = domain::nowMillis();
-      while (store_.fanOutEvents(1000, now) == 1000 && !stopping_) {
+      if (Clock::now() >= nextScan) {
+        woken_ = false;
+        const auto now = domain::nowMillis();
+        std::size_t found = 0;
+        for (std::size_t n = 1000; n == 1000 && !stopping_;) {
+          n = store_.fanOutEvents(1000, now);
+          found += n;
+        }
+        found += startDue(now);
+        lastScan = Clock::now();
+        const bool busy = found > 0 || !inFlight_.empty();
+        wait = busy ? options_.scanInterval : std::min(wait * 2, options_.idleScanMax);
+        nextScan = lastScan + wait;
       }
-      startDue(now);
-      // Wakes when a transfer ends; otherwise checks for new events and due retries
-      // every 100 ms.
-      for (const auto& outcome : sender_.poll(std::chrono::milliseconds(100))) finish(outcome);
+      // Returns when a transfer ends, wake() is called, or the next scan is due.
+      const auto untilScan = std::max(
+          milliseconds(0), std::chrono::duration_cast<milliseconds>(nextScan - Clock::now()));
+      for (const auto& outcome : sender_.poll(untilScan)) {
+        const auto retryAt = finish(outcome);
+        // Room for another delivery, or a retry to schedule a scan for.
+        scanBy(retryAt ? Clock::now() + milliseconds(*retryAt - domain::nowMillis())
+                       : Clock::now());
+      }
+      if (woken_) scanBy(Clock::now());
     } catch (const std::exception& e) {
       log::warn("webhook dispatch failed", {{"detail", e.what()}});
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      nextScan = Clock::now();
     }
   }
 }
 
-void WebhookDispatcher::startDue(domain::Millis now) {
-  if (!sender_.hasCapacity()) return;
+std::size_t WebhookDispatcher::startDue(domain::Millis now) {
+  if (!sender_.hasCapacity()) return 0;
+  std::size_t started = 0;
   const auto due = store_.dueDeliveries(now, options_.sender.maxConcurrent + inFlight_.size());
   for (const auto& d : due) {
     if (!sender_.hasCapacity()) break;
@@ -76,12 +109,14 @@ void WebhookDispatcher::startDue(domain::Millis now) {
                   webhook->secret});
     inFlight_.emplace(key, d);
     inFlightEvents_.emplace(key, std::move(*event));
+    ++started;
   }
+  return started;
 }
 
-void WebhookDispatcher::finish(const DeliveryOutcome& outcome) {
+std::optional<domain::Millis> WebhookDispatcher::finish(const DeliveryOutcome& outcome) {
   auto it = inFlight_.find(outcome.key);
-  if (it == inFlight_.end()) return;
+  if (it == inFlight_.end()) return std::nullopt;
   const auto d = it->second;
   const auto& event = inFlightEvents_.at(outcome.key);
   domain::DeliveryAttempt a;
@@ -116,6 +151,7 @@ void WebhookDispatcher::finish(const DeliveryOutcome& outcome) {
                          {"error", outcome.error}});
   inFlightEvents_.erase(outcome.key);
   inFlight_.erase(it);
+  return a.nextAttempt;
 }
 
 }  // namespace offers::notify

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "notify/webhook_sender.hpp"
@@ -22,6 +23,14 @@ struct DispatcherOptions {
   int maxAttempts = 8;
   std::chrono::milliseconds retryBase{1000};  // delay after the first failure
   std::chrono::milliseconds retryMax{60 * 60 * 1000};
+  // Scans of the store for new events and due deliveries: every scanInterval while there
+  // is work, and no more often than that when woken; after a scan that found nothing the
+  // wait doubles, up to idleScanMax. Events this process appends wake the dispatcher at
+  // once (wake(), from Store::onEventsAppended), and a retry it scheduled is scanned for
+  // when due; idleScanMax bounds how late it notices what other processes left (a
+  // delivery whose process died, an event whose writer died before waking its own).
+  std::chrono::milliseconds scanInterval{100};
+  std::chrono::milliseconds idleScanMax{5000};
   SenderOptions sender;
 };
 
@@ -42,16 +51,21 @@ class WebhookDispatcher {
   // Abandons deliveries in flight: they stay pending in the store and are sent again
   // after a restart (at least once).
   void stop();
+  // Events were appended: scan soon rather than at the end of an idle wait. Thread-safe.
+  void wake();
 
  private:
   void loop();
-  void startDue(domain::Millis now);
-  void finish(const DeliveryOutcome& outcome);
+  // Starts the due deliveries the sender has room for; returns how many it started.
+  std::size_t startDue(domain::Millis now);
+  // Records an outcome; returns when its retry is due (wall clock), if one was scheduled.
+  std::optional<domain::Millis> finish(const DeliveryOutcome& outcome);
 
   store::Store& store_;
   DispatcherOptions options_;
   WebhookSender sender_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> woken_{false};
   std::thread thread_;
   // In flight, by the sender's key.
   std::map<std::string, domain::PendingDelivery> inFlight_;

@@ -25,6 +25,10 @@ class ForwardingStore : public Store {
   OFFERS_STORE_OPERATIONS(OFFERS_STORE_FORWARD)
 #undef OFFERS_STORE_FORWARD
 
+  void onEventsAppended(std::function<void()> listener) override {
+    inner_.onEventsAppended(std::move(listener));
+  }
+
  protected:
   // The call to the inner store, as a borrowed, non-owning callable: valid only while
   // around() runs. A result is kept by the forwarding code, so around() sees none.

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -128,6 +129,10 @@ class Store {
   // reader never skips an event that commits late.
   virtual Page<domain::Event> listEvents(std::optional<std::uint64_t> after, std::size_t limit) = 0;
   virtual std::optional<domain::Event> getEvent(std::uint64_t seq) = 0;
+  // `listener` runs on the writing thread, after the events are stored, whenever this
+  // process appends events: the webhook dispatcher wakes on it instead of waiting for its
+  // next scan. Set once, before the store is shared between threads.
+  virtual void onEventsAppended(std::function<void()> /*listener*/) {}
 
   // ---- Webhooks ----
   virtual void createWebhook(const domain::Webhook& webhook) = 0;

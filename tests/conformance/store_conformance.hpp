@@ -177,6 +177,55 @@ TYPED_TEST_P(StoreConformance, BrandWithOffersOrLocationsCannotBeDeleted) {
   EXPECT_FALSE(this->store().getBrand(b.id));
 }
 
+// A brand's delete races the creation of its first offer and its first location: either
+// the delete is refused and both creates stand, or the brand goes and so do the creates
+// (refused, invalid_request); never an offer or a location left without its brand.
+TYPED_TEST_P(StoreConformance, BrandDeleteRacingItsFirstChildrenLeavesNoOrphan) {
+  for (int round = 0; round < 12; ++round) {
+    auto b = this->brand();
+    Offer o;
+    o.id = domain::newId();
+    o.name = "First";
+    o.brandId = b.id;
+    o.created = o.updated = domain::nowMillis();
+    auto l = this->makeLocation(b.id);
+    std::atomic<int> ready{0};
+    auto startTogether = [&] {
+      ++ready;
+      while (ready < 3) std::this_thread::yield();
+    };
+    std::optional<ErrorCode> deleteError, offerError, locationError;
+    std::thread deleter([&] {
+      startTogether();
+      deleteError = errorOf([&] { this->store().deleteBrand(b.id); });
+    });
+    std::thread offerMaker([&] {
+      startTogether();
+      offerError = errorOf([&] { this->store().createOffer(o); });
+    });
+    std::thread locationMaker([&] {
+      startTogether();
+      locationError = errorOf([&] { this->store().createLocations({l}); });
+    });
+    deleter.join();
+    offerMaker.join();
+    locationMaker.join();
+    const std::string where = "round " + std::to_string(round);
+    const bool brandGone = !this->store().getBrand(b.id);
+    EXPECT_EQ(brandGone, !deleteError) << where;
+    EXPECT_EQ(deleteError.value_or(ErrorCode::conflict), ErrorCode::conflict) << where;
+    EXPECT_EQ(this->store().getOffer(o.id).has_value(), !offerError) << where;
+    EXPECT_EQ(this->store().getLocation(l.id).has_value(), !locationError) << where;
+    if (brandGone) {
+      EXPECT_EQ(offerError, ErrorCode::invalid_request) << where << ": an orphaned offer";
+      EXPECT_EQ(locationError, ErrorCode::invalid_request) << where << ": an orphaned location";
+    } else {
+      EXPECT_FALSE(offerError) << where;
+      EXPECT_FALSE(locationError) << where;
+    }
+  }
+}
+
 TYPED_TEST_P(StoreConformance, OfferNeedsItsBrandAndAFreshId) {
   Offer orphan;
   orphan.id = domain::newId();
@@ -482,6 +531,7 @@ TYPED_TEST_P(StoreConformance, DataSurvivesReopen) {
 
 REGISTER_TYPED_TEST_SUITE_P(StoreConformance, BrandLifecycle, InvalidPatchLeavesEntityUnchanged,
                             BrandWithOffersOrLocationsCannotBeDeleted,
+                            BrandDeleteRacingItsFirstChildrenLeavesNoOrphan,
                             OfferNeedsItsBrandAndAFreshId, LocationBatchIsAllOrNothing,
                             RacingCreatesOfOneIdAcknowledgeExactlyOne,
                             LinkAndUnlinkMoveBothCountersOnce, LinkRefusesUnknownsAndOtherBrands,

@@ -19,6 +19,7 @@ struct DynamoDbEngine {
     options.createTable = true;
     // One process: its own in-flight tracking orders the feed; no lag needed.
     options.eventLag = std::chrono::milliseconds(0);
+    options.indexLag = std::chrono::milliseconds(0);  // dynalite's indexes are synchronous
     // Short, so a test that abandons an operation sees it taken over quickly.
     options.lease = std::chrono::milliseconds(1500);
     return std::make_unique<store::dynamodb::DynamoDbStore>(options);

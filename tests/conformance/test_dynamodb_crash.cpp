@@ -7,9 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "domain/error.hpp"
@@ -20,9 +21,9 @@
 namespace offers::testing {
 namespace {
 
+using aws::CallPhase;
 using domain::Error;
 using domain::ErrorCode;
-using aws::CallPhase;
 using store::dynamodb::DynamoDbStore;
 
 constexpr auto kLease = std::chrono::milliseconds(400);
@@ -57,6 +58,7 @@ store::dynamodb::Options options(const std::string& table) {
   o.table = table;
   o.createTable = true;
   o.eventLag = std::chrono::milliseconds(0);
+  o.indexLag = std::chrono::milliseconds(0);
   o.lease = kLease;
   return o;
 }
@@ -72,6 +74,7 @@ struct World {
   Doom doom;
   std::unique_ptr<DynamoDbStore> dying = open(table, &doom);
   domain::Brand brand{domain::newId(), "B", 1, 1};
+  std::string spare = domain::newId();  // an id nothing uses yet
   std::vector<domain::Offer> offers;
   std::vector<domain::Location> locations;
 
@@ -302,6 +305,135 @@ TEST(DynamoDbCrash, ACounterWriteHeldPastItsLeaseIsNotSentLate) {
   EXPECT_EQ(healthy->getOffer(w.offers[0].id)->locationsTotal, 1);
   EXPECT_EQ(healthy->getLocation(w.locations[0].id)->offersTotal, 1);
   w.expectExact(*healthy, "after the held write was released");
+}
+
+// The events of `type` about the entity `id` (their data's id): each one's event id.
+std::vector<std::string> eventIdsOf(store::Store& s, std::string_view type, const std::string& id) {
+  std::vector<std::string> out;
+  std::optional<std::uint64_t> after;
+  for (;;) {
+    auto page = s.listEvents(after, 500);
+    for (const auto& e : page.items) {
+      after = e.seq;
+      const auto* dataId = e.data.if_contains("id");
+      if (e.type == type && dataId && dataId->is_string() && dataId->as_string() == id) {
+        out.push_back(e.id);
+      }
+    }
+    if (!page.last) return out;
+  }
+}
+
+// A change that happened has its event, perhaps repeated but always under one id; a change
+// that did not happen has none.
+void expectEventIff(store::Store& s, bool happened, std::string_view type, const std::string& id,
+                    const std::string& where) {
+  const auto ids = eventIdsOf(s, type, id);
+  if (!happened) {
+    EXPECT_TRUE(ids.empty()) << where << ": a " << type
+                             << " event for a change that did not happen";
+    return;
+  }
+  ASSERT_FALSE(ids.empty()) << where << ": the " << type << " event is missing";
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 1u)
+      << where << ": " << type << " under several ids";
+}
+
+// Brands, offers and locations: a process dies at any request of a change; the idle
+// workers' sweep, once the lease has run out, publishes every event whose change happened.
+TEST(DynamoDbCrash, EveryEntityChangeThatHappenedHasItsEvent) {
+  struct Case {
+    const char* type;
+    std::function<void(World&, store::Store&)> op;
+    std::function<std::string(World&)> id;
+    std::function<bool(World&, store::Store&)> happened;
+  };
+  auto renamed = [](auto entity) { return entity && entity->name == "Renamed"; };
+  const std::vector<Case> cases = {
+      {"brand.created",
+       [](World& w, store::Store& s) {
+         s.createBrand({w.spare, "New", 1, 1});
+       },
+       [](World& w) { return w.spare; },
+       [](World& w, store::Store& s) { return s.getBrand(w.spare).has_value(); }},
+      {"brand.updated",
+       [](World& w, store::Store& s) { s.updateBrand(w.brand.id, {"Renamed"}, 2); },
+       [](World& w) { return w.brand.id; },
+       [&](World& w, store::Store& s) { return renamed(s.getBrand(w.brand.id)); }},
+      {"offer.created",
+       [](World& w, store::Store& s) {
+         domain::Offer o;
+         o.id = w.spare;
+         o.name = "New";
+         o.brandId = w.brand.id;
+         s.createOffer(o);
+       },
+       [](World& w) { return w.spare; },
+       [](World& w, store::Store& s) { return s.getOffer(w.spare).has_value(); }},
+      {"offer.updated",
+       [](World& w, store::Store& s) {
+         domain::OfferPatch p;
+         p.name = "Renamed";
+         s.updateOffer(w.offers[0].id, p, 2);
+       },
+       [](World& w) { return w.offers[0].id; },
+       [&](World& w, store::Store& s) { return renamed(s.getOffer(w.offers[0].id)); }},
+      {"offer.deleted", [](World& w, store::Store& s) { s.deleteOffer(w.offers[0].id); },
+       [](World& w) { return w.offers[0].id; },
+       [](World& w, store::Store& s) { return !s.getOffer(w.offers[0].id); }},
+      {"location.updated",
+       [](World& w, store::Store& s) {
+         domain::LocationPatch p;
+         p.address = "Renamed";
+         s.updateLocation(w.locations[0].id, p, 2);
+       },
+       [](World& w) { return w.locations[0].id; },
+       [](World& w, store::Store& s) {
+         return s.getLocation(w.locations[0].id)->address == "Renamed";
+       }},
+      {"location.deleted", [](World& w, store::Store& s) { s.deleteLocation(w.locations[0].id); },
+       [](World& w) { return w.locations[0].id; },
+       [](World& w, store::Store& s) { return !s.getLocation(w.locations[0].id); }},
+  };
+  for (const auto& c : cases) {
+    everyCrash([] { return std::make_unique<World>(1, 1); }, c.op,
+               [](World&, DynamoDbStore& s) { repairAfterLease(s); },
+               [&](World& w, store::Store& s, bool, const std::string& where) {
+                 expectEventIff(s, c.happened(w, s), c.type, c.id(w),
+                                std::string(c.type) + ", " + where);
+               });
+  }
+  // Deleting a brand: one without offers and locations.
+  everyCrash([] { return std::make_unique<World>(0, 0); },
+             [](World& w, store::Store& s) { s.deleteBrand(w.brand.id); },
+             [](World&, DynamoDbStore& s) { repairAfterLease(s); },
+             [](World& w, store::Store& s, bool, const std::string& where) {
+               expectEventIff(s, !s.getBrand(w.brand.id), "brand.deleted", w.brand.id,
+                              "brand.deleted, " + where);
+             });
+}
+
+// A patch's event left on the item by a process that died is published by the next
+// change of that item, before its own, without waiting for the sweep.
+TEST(DynamoDbCrash, TheNextPatchPublishesAnEventLeftOnTheItem) {
+  World w(1, 0);
+  w.doom.phase = CallPhase::before;
+  w.doom.arm(2);  // GetItem and UpdateItem go through; the event's PutItem does not
+  domain::OfferPatch first;
+  first.name = "First";
+  EXPECT_THROW(w.dying->updateOffer(w.offers[0].id, first, 2), Error);
+  w.dying.reset();
+  auto healthy = open(w.table, nullptr);
+  ASSERT_EQ(healthy->getOffer(w.offers[0].id)->name, "First");
+  EXPECT_TRUE(eventIdsOf(*healthy, "offer.updated", w.offers[0].id).empty());
+  domain::OfferPatch second;
+  second.name = "Second";
+  healthy->updateOffer(w.offers[0].id, second, 3);
+  std::vector<std::string> names;
+  for (const auto& e : healthy->listEvents(std::nullopt, 100).items) {
+    if (e.type == "offer.updated") names.emplace_back(e.data.at("name").as_string());
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"First", "Second"}));
 }
 
 // The `location.created` events in the feed: location id -> the ids of its events.

@@ -253,6 +253,7 @@ TEST_F(ObservabilityTest, MetricsAreWellFormedAndEveryFamilyIsDescribed) {
       {"offers_http_unauthorized_total", "counter"},
       {"offers_store_operation_duration_seconds", "histogram"},
       {"offers_store_errors_total", "counter"},
+      {"offers_aws_requests_total", "counter"},
       {"offers_jobs_total", "counter"},
       {"offers_jobs_running", "gauge"},
       {"offers_job_locations_linked_total", "counter"},

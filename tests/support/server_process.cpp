@@ -112,6 +112,9 @@ void ServerProcess::start() {
     if (dynamodb->eventLagMs) {
       args.insert(args.end(), {"--dynamodb-event-lag-ms", std::to_string(*dynamodb->eventLagMs)});
     }
+    if (dynamodb->indexLagMs) {
+      args.insert(args.end(), {"--dynamodb-index-lag-ms", std::to_string(*dynamodb->indexLagMs)});
+    }
     if (dynamodb->leaseMs) {
       args.insert(args.end(), {"--dynamodb-lease-ms", std::to_string(*dynamodb->leaseMs)});
     }

@@ -42,8 +42,10 @@ struct DynamoDbEngine {
   std::string region = "us-east-1";  // --aws-region
   // --create-table: harmless when the table exists, so on unless a test wants it off.
   bool createTable = true;
-  // --dynamodb-event-lag-ms and --dynamodb-lease-ms; unset: the server's defaults.
+  // --dynamodb-event-lag-ms, --dynamodb-index-lag-ms and --dynamodb-lease-ms; unset: the
+  // server's defaults.
   std::optional<int> eventLagMs = {};
+  std::optional<int> indexLagMs = {};
   std::optional<int> leaseMs = {};
 };
 
@@ -151,6 +153,8 @@ class ServerTest : public ::testing::Test {
       options.dynamodb = DynamoDbEngine{.endpoint = sharedDynalite().endpoint(),
                                         .table = table_,
                                         .eventLagMs = 0,
+                                        // dynalite writes its indexes with the table.
+                                        .indexLagMs = 0,
                                         // Short, so that what a killed server left half-done
                                         // is repaired within a test's patience.
                                         .leaseMs = 1000};
@@ -163,6 +167,7 @@ class ServerTest : public ::testing::Test {
   // second; the behaviour under test does not depend on the count.
   int sized(int n) const { return onDynamoDb() ? n / 10 : n; }
 
+ public:
   // Whether this run's servers use the DynamoDB engine (OFFERS_TEST_STORE=dynamodb). Any
   // other value than "", "rocksdb" or "dynamodb" is a mistake and throws rather than
   // quietly testing the default engine.
@@ -175,6 +180,7 @@ class ServerTest : public ::testing::Test {
                              " names no engine (rocksdb or dynamodb)");
   }
 
+ protected:
   void startServer() {
     if (!server_) server_ = std::make_unique<ServerProcess>(serverOptions());
     server_->start();

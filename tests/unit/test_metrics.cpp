@@ -89,12 +89,12 @@ TEST(Metrics, HistogramBucketsAreCumulative) {
 
 TEST(Metrics, RegistryListsEveryMetricFromTheStart) {
   const Exposition exposition = parseExposition(metrics::registry().render());
-  for (const char* name :
-       {"offers_http_requests_total", "offers_http_request_duration_seconds",
-        "offers_http_requests_in_flight", "offers_http_connections_open",
-        "offers_store_operation_duration_seconds", "offers_store_errors_total", "offers_jobs_total",
-        "offers_jobs_running", "offers_job_locations_linked_total",
-        "offers_webhook_deliveries_total", "offers_build_info"}) {
+  for (const char* name : {"offers_http_requests_total", "offers_http_request_duration_seconds",
+                           "offers_http_requests_in_flight", "offers_http_connections_open",
+                           "offers_store_operation_duration_seconds", "offers_store_errors_total",
+                           "offers_aws_requests_total", "offers_jobs_total", "offers_jobs_running",
+                           "offers_job_locations_linked_total", "offers_webhook_deliveries_total",
+                           "offers_build_info"}) {
     EXPECT_TRUE(exposition.type.contains(name)) << name;
   }
 }

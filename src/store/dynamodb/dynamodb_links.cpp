@@ -285,8 +285,7 @@ void DynamoDbStore::deleteLocation(std::string_view idView) {
       }
     }
     Expression gone{"", "offersTotal = :zero", {}, {{":zero", N(0)}}};
-    if (t.remove(locationKey(id), gone)) {
-      impl_->appendEvent("location.deleted", domain::toJson(before));
+    if (impl_->removeWithEvent(locationKey(id), gone, "location.deleted", domain::toJson(before))) {
       return;
     }
     if (!t.get(locationKey(id))) domain::throwNotFound("location", id);
@@ -313,7 +312,8 @@ std::size_t DynamoDbStore::repairAbandoned(domain::Millis now) {
       // Still busy, or the store is: the next round tries again.
     }
   }
-  return stalled.size();
+  // And the entity events whose process died before publishing them.
+  return stalled.size() + impl_->sweepPendingEvents(now);
 }
 
 namespace {

@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "domain/entity_json.hpp"
 #include "domain/id.hpp"
@@ -77,6 +78,14 @@ class Batch {
     claim();
     preCheck();
     write();
+    // Written: each brand must still stand (a delete of it may have raced the batch).
+    for (std::size_t i = 0; i < locations_.size(); ++i) {
+      const auto& b = locations_[i].brandId;
+      if (brandsSeen_.insert(b).second && !impl_.brandStands(b)) {
+        rollback();
+        throw brandMissing(batchField(i, locations_.size(), "brandId"), b);
+      }
+    }
     // Every location is in: their events, then the record goes. A death in between
     // leaves the record, and the retry writes the same events again (same ids).
     std::vector<json::object> data;
@@ -94,7 +103,9 @@ class Batch {
   // died (then this attempt adopts the locations that attempt wrote).
   void claim() {
     for (int round = 0; round < 10; ++round) {
-      json::object record{{"PK", record_.pk}, {"SK", record_.sk}, {"holder", token_},
+      json::object record{{"PK", record_.pk},
+                          {"SK", record_.sk},
+                          {"holder", token_},
                           {"leaseUntil", impl_.leaseUntil()}};
       if (impl_.table.put(record, {"", "attribute_not_exists(PK)", {}, {}})) {
         renewed_ = std::chrono::steady_clock::now();
@@ -125,7 +136,9 @@ class Batch {
   // record no longer ours means another attempt took the batch over.
   void renew() {
     if (std::chrono::steady_clock::now() - renewed_ < impl_.options.lease / 3) return;
-    Expression e{"SET leaseUntil = :until", "#h = :me", {{"#h", "holder"}},
+    Expression e{"SET leaseUntil = :until",
+                 "#h = :me",
+                 {{"#h", "holder"}},
                  {{":me", S(token_)}, {":until", N(impl_.leaseUntil())}}};
     if (!impl_.table.update(record_, e)) {
       throw Error(ErrorCode::unavailable, "the store is slow; try again",
@@ -187,7 +200,8 @@ class Batch {
             return;
           }
           // Another create took the id between the check and the put.
-          for (auto seen = firstLost.load(); i < seen && !firstLost.compare_exchange_weak(seen, i);) {
+          for (auto seen = firstLost.load();
+               i < seen && !firstLost.compare_exchange_weak(seen, i);) {
           }
         } catch (...) {
           std::lock_guard lock(failureMutex);
@@ -247,8 +261,7 @@ class Batch {
   }
 
   Error taken(std::size_t i) const {
-    return alreadyExists("location", locations_[i].id,
-                         batchField(i, locations_.size(), "id"));
+    return alreadyExists("location", locations_[i].id, batchField(i, locations_.size(), "id"));
   }
 
   DynamoDbStore::Impl& impl_;
@@ -260,6 +273,7 @@ class Batch {
   std::chrono::steady_clock::time_point renewed_;
   std::vector<std::optional<Location>> stored_;  // as in the table, once written or adopted
   std::vector<char> ours_;                       // may have been put by this batch
+  std::set<std::string> brandsSeen_;
 };
 
 }  // namespace

@@ -3,9 +3,11 @@
 #include "store/dynamodb/dynamodb_store.hpp"
 
 #include <algorithm>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <map>
 #include <random>
+#include <thread>
 
 #include "domain/entity_json.hpp"
 #include "domain/id.hpp"
@@ -214,7 +216,10 @@ std::uint64_t DynamoDbStore::Impl::appendEvent(std::string_view type, json::obje
       std::uint64_t seq;
       ~Release() { impl.releaseSeq(seq); }
     } release{*this, event.seq};
-    if (putEvent(event)) return event.seq;
+    if (putEvent(event)) {
+      if (onEvents) onEvents();
+      return event.seq;
+    }
     // Another process took the same number in the same millisecond: take the next.
   }
   throw Error(ErrorCode::unavailable, "the store is unavailable", "no free event sequence");
@@ -226,8 +231,8 @@ void DynamoDbStore::Impl::appendEvents(std::string_view type, std::vector<json::
   // order of the batch.
   std::vector<domain::Event> events;
   for (std::size_t i = 0; i < data.size(); ++i) {
-    events.push_back(newEvent(type, std::move(data[i]),
-                              i < ids.size() ? std::optional(ids[i]) : std::nullopt));
+    events.push_back(
+        newEvent(type, std::move(data[i]), i < ids.size() ? std::optional(ids[i]) : std::nullopt));
     events.back().seq = reserveSeq();
   }
   struct ReleaseAll {
@@ -240,6 +245,124 @@ void DynamoDbStore::Impl::appendEvents(std::string_view type, std::vector<json::
   parallel(events.size(), [&](std::size_t i) {
     if (!putEvent(events[i])) appendEvent(type, events[i].data, events[i].id);
   });
+  if (onEvents && !events.empty()) onEvents();
+}
+
+bool DynamoDbStore::Impl::brandStands(const std::string& brandId) {
+  for (;;) {
+    auto item = table.get(brandKey(brandId));
+    if (!item) return false;
+    const auto until = number(*item, "deletingUntil");
+    if (until == 0) return true;
+    const auto now = domain::nowMillis();
+    if (until <= now) {
+      // The delete that marked it stopped before it finished: lift its mark.
+      table.update(brandKey(brandId),
+                   {"REMOVE deletingUntil", "deletingUntil = :u", {}, {{":u", N(until)}}});
+      continue;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min<std::int64_t>(20, until - now)));
+  }
+}
+
+// ---- entity events ----
+
+namespace {
+
+constexpr std::string_view kPendingEvents = "PENDING#EVENTS";
+
+Key intentKey(std::string_view eventId) {
+  return {"INTENT#" + std::string(eventId), "INTENT"};
+}
+
+}  // namespace
+
+void DynamoDbStore::Impl::carry(json::object& item, const CarriedEvent& event) const {
+  const auto due = leaseUntil();
+  item["eventId"] = event.id;
+  item["eventType"] = event.type;
+  item["eventData"] = json::serialize(event.data);
+  item["GSI3PK"] = kPendingEvents;
+  item["GSI3SK"] = fixed(std::uint64_t(due)) + "/" + std::string(item.at("PK").as_string());
+}
+
+void DynamoDbStore::Impl::carry(Expression& e, const Key& key, const CarriedEvent& event) const {
+  e.update +=
+      ", eventId = :evId, eventType = :evType, eventData = :evData, GSI3PK = :evQueue, "
+      "GSI3SK = :evSort";
+  e.values[":evId"] = S(event.id);
+  e.values[":evType"] = S(event.type);
+  e.values[":evData"] = S(json::serialize(event.data));
+  e.values[":evQueue"] = S(kPendingEvents);
+  e.values[":evSort"] = S(fixed(std::uint64_t(leaseUntil())) + "/" + key.pk);
+}
+
+std::optional<DynamoDbStore::Impl::CarriedEvent> DynamoDbStore::Impl::carried(
+    const json::object& item) {
+  const auto id = text(item, "eventId");
+  if (id.empty()) return std::nullopt;
+  CarriedEvent e{id, text(item, "eventType"), {}};
+  boost::system::error_code ec;
+  auto data = json::parse(text(item, "eventData"), ec);
+  if (!ec && data.is_object()) e.data = std::move(data.as_object());
+  return e;
+}
+
+void DynamoDbStore::Impl::settleCarried(const Key& key, const CarriedEvent& event) {
+  appendEvent(event.type, event.data, event.id);
+  table.update(key, {"REMOVE eventId, eventType, eventData, GSI3PK, GSI3SK",
+                     "eventId = :id",
+                     {},
+                     {{":id", S(event.id)}}});
+}
+
+bool DynamoDbStore::Impl::removeWithEvent(const Key& key, const Expression& condition,
+                                          std::string_view type, json::object data) {
+  const CarriedEvent event{domain::newId(), std::string(type), std::move(data)};
+  const auto intent = intentKey(event.id);
+  json::object item{
+      {"PK", intent.pk}, {"SK", intent.sk}, {"entityPK", key.pk}, {"entitySK", key.sk}};
+  carry(item, event);
+  table.put(item);
+  auto old = table.remove(key, condition);
+  if (old) {
+    if (auto prior = carried(*old)) appendEvent(prior->type, prior->data, prior->id);
+    appendEvent(event.type, event.data, event.id);
+  }
+  try {
+    table.remove(intent);
+  } catch (const Error&) {
+    if (old) throw;  // the change is done, its event written: the sweep drops the intent
+  }
+  return old.has_value();
+}
+
+std::size_t DynamoDbStore::Impl::sweepPendingEvents(domain::Millis now) {
+  QuerySpec q;
+  q.index = Index::gsi3;
+  q.partition = std::string(kPendingEvents);
+  q.to = fixed(std::uint64_t(std::max<domain::Millis>(now, 0))) + "/~";
+  q.limit = 100;
+  const auto pending = table.query(q).items;
+  for (const auto& item : pending) {
+    const auto event = carried(item);
+    if (!event) continue;
+    const Key key{text(item, "PK"), text(item, "SK")};
+    try {
+      if (key.pk.starts_with("INTENT#")) {
+        // Its deletion happened if the entity is gone.
+        if (!table.get({text(item, "entityPK"), text(item, "entitySK")})) {
+          appendEvent(event->type, event->data, event->id);
+        }
+        table.remove(key);
+      } else {
+        settleCarried(key, *event);
+      }
+    } catch (const Error&) {
+      // The store is failing: the next sweep tries again.
+    }
+  }
+  return pending.size();
 }
 
 domain::Millis DynamoDbStore::Impl::leaseUntil() const {
@@ -277,6 +400,10 @@ void DynamoDbStore::Impl::parallel(std::size_t n, const std::function<void(std::
 DynamoDbStore::DynamoDbStore(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 DynamoDbStore::~DynamoDbStore() = default;
 
+void DynamoDbStore::onEventsAppended(std::function<void()> listener) {
+  impl_->onEvents = std::move(listener);
+}
+
 void DynamoDbStore::ping() {
   Store::ping();
 }
@@ -290,14 +417,20 @@ namespace {
 const Expression kCreate{"", "attribute_not_exists(PK)", {}, {}};
 
 // Patches change an entity's own fields only: counters move concurrently under links,
-// so the write names the fields it sets and removes, guarded by the version it read.
+// so the write names the fields it sets and removes, guarded by the version it read. The
+// write carries the patch's event (`type`), published after it.
 template <class T, class Patch>
-T patchEntity(Table& table, const Key& key, std::string_view kind, std::string_view id,
+T patchEntity(DynamoDbStore::Impl& impl, const Key& key, std::string_view kind, std::string_view id,
               const Patch& patch, domain::Millis now, T (*decode)(const json::object&),
-              std::initializer_list<std::string_view> optionalFields) {
+              std::string_view type, std::initializer_list<std::string_view> optionalFields) {
   for (int round = 0; round < 20; ++round) {
-    auto item = table.get(key);
+    auto item = impl.table.get(key);
     if (!item) domain::throwNotFound(kind, id);
+    // An earlier change's event still on the item (its process died before publishing
+    // it): out first, since this write replaces it.
+    if (auto prior = DynamoDbStore::Impl::carried(*item)) {
+      impl.appendEvent(prior->type, prior->data, prior->id);
+    }
     T entity = decode(*item);
     domain::applyPatch(entity, patch, now);
     auto fields = domain::toJson(entity);
@@ -322,7 +455,10 @@ T patchEntity(Table& table, const Key& key, std::string_view kind, std::string_v
       e.names[name] = f;
       remove += (remove.empty() ? " REMOVE " : ", ") + name;
     }
-    e.update = set + remove;
+    e.update = set;
+    DynamoDbStore::Impl::CarriedEvent event{domain::newId(), std::string(type), fields};
+    impl.carry(e, key, event);
+    e.update += remove;
     e.names["#ver"] = "ver";
     const auto version = number(*item, "ver");
     e.values[":ver"] = N(version + 1);
@@ -332,7 +468,12 @@ T patchEntity(Table& table, const Key& key, std::string_view kind, std::string_v
     } else {
       e.condition = "attribute_exists(PK) AND attribute_not_exists(#ver)";
     }
-    if (auto updated = table.update(key, e)) return decode(*updated);
+    if (auto updated = impl.table.update(key, e)) {
+      T result = decode(*updated);
+      event.data = domain::toJson(result);  // as stored, counters as they are now
+      impl.settleCarried(key, event);
+      return result;
+    }
   }
   throw Error(ErrorCode::unavailable, "the store is busy; try again",
               "patch of " + std::string(kind) + " kept losing races");
@@ -353,8 +494,11 @@ domain::Brand decodeBrand(const json::object& item) {
 // ---- brands ----
 
 void DynamoDbStore::createBrand(const Brand& brand) {
-  if (!impl_->table.put(brandItem(brand), kCreate)) throw alreadyExists("brand", brand.id);
-  impl_->appendEvent("brand.created", domain::toJson(brand));
+  const Impl::CarriedEvent event{domain::newId(), "brand.created", domain::toJson(brand)};
+  auto item = brandItem(brand);
+  impl_->carry(item, event);
+  if (!impl_->table.put(item, kCreate)) throw alreadyExists("brand", brand.id);
+  impl_->settleCarried(brandKey(brand.id), event);
 }
 
 std::optional<Brand> DynamoDbStore::getBrand(std::string_view id) {
@@ -365,27 +509,42 @@ std::optional<Brand> DynamoDbStore::getBrand(std::string_view id) {
 
 Brand DynamoDbStore::updateBrand(std::string_view id, const domain::BrandPatch& patch,
                                  domain::Millis now) {
-  auto brand =
-      patchEntity<Brand>(impl_->table, brandKey(id), "brand", id, patch, now, decodeBrand, {});
-  impl_->appendEvent("brand.updated", domain::toJson(brand));
-  return brand;
+  return patchEntity<Brand>(*impl_, brandKey(id), "brand", id, patch, now, decodeBrand,
+                            "brand.updated", {});
 }
 
 void DynamoDbStore::deleteBrand(std::string_view id) {
-  const auto existing = getBrand(id);
-  if (!existing) domain::throwNotFound("brand", id);
+  // docs/dynamodb-model.md, "Deleting a brand": mark, let the index catch up, look for
+  // children, delete if still marked by this delete.
+  auto& table = impl_->table;
   const std::string brand(id);
-  QuerySpec q;
-  q.index = Index::gsi1;
-  q.limit = 1;
-  q.partition = "BRAND#" + brand + "#OFFERS";
-  if (!impl_->table.query(q).items.empty()) throw brandNotEmpty(brand, "offers");
-  q.partition = "BRAND#" + brand + "#LOCATIONS";
-  if (!impl_->table.query(q).items.empty()) throw brandNotEmpty(brand, "locations");
-  if (!impl_->table.remove(brandKey(id), {"", "attribute_exists(PK)", {}, {}})) {
-    domain::throwNotFound("brand", id);
+  for (int round = 0; round < 10; ++round) {
+    const auto until = domain::nowMillis() + impl_->options.lease.count();
+    auto marked = table.update(
+        brandKey(id), {"SET deletingUntil = :u", "attribute_exists(PK)", {}, {{":u", N(until)}}});
+    if (!marked) domain::throwNotFound("brand", id);
+    const Expression ours{"", "deletingUntil = :u", {}, {{":u", N(until)}}};
+    std::this_thread::sleep_for(impl_->options.indexLag);
+    QuerySpec q;
+    q.index = Index::gsi1;
+    q.limit = 1;
+    for (const auto* what : {"offers", "locations"}) {
+      q.partition =
+          "BRAND#" + brand + (std::string_view(what) == "offers" ? "#OFFERS" : "#LOCATIONS");
+      if (!table.query(q).items.empty()) {
+        table.update(brandKey(id), {"REMOVE deletingUntil", ours.condition, {}, ours.values});
+        throw brandNotEmpty(brand, what);
+      }
+    }
+    if (impl_->removeWithEvent(brandKey(id), ours, "brand.deleted",
+                               domain::toJson(decodeBrand(*marked)))) {
+      return;
+    }
+    // The mark is not ours any more: another delete's, or lifted by a create that found
+    // it run out. Look again.
   }
-  impl_->appendEvent("brand.deleted", domain::toJson(*existing));
+  throw Error(ErrorCode::unavailable, "the store is busy; try again",
+              "delete of brand " + brand + " kept losing its mark");
 }
 
 Page<Brand> DynamoDbStore::listBrands(const PageRequest& page) {
@@ -398,8 +557,18 @@ void DynamoDbStore::createOffer(const Offer& offer) {
   if (!impl_->table.get(brandKey(offer.brandId))) throw brandMissing("brandId", offer.brandId);
   Offer stored = offer;
   stored.locationsTotal = 0;
-  if (!impl_->table.put(offerItem(stored), kCreate)) throw alreadyExists("offer", offer.id);
-  impl_->appendEvent("offer.created", domain::toJson(stored));
+  const Impl::CarriedEvent event{domain::newId(), "offer.created", domain::toJson(stored)};
+  auto item = offerItem(stored);
+  impl_->carry(item, event);
+  if (!impl_->table.put(item, kCreate)) throw alreadyExists("offer", offer.id);
+  if (!impl_->brandStands(offer.brandId)) {
+    // Its brand was deleted meanwhile: take the offer back (untouched, it is still new).
+    impl_->table.remove(
+        offerKey(offer.id),
+        {"", "locationsTotal = :zero AND attribute_not_exists(activeJob)", {}, {{":zero", N(0)}}});
+    throw brandMissing("brandId", offer.brandId);
+  }
+  impl_->settleCarried(offerKey(offer.id), event);
 }
 
 std::optional<Offer> DynamoDbStore::getOffer(std::string_view id) {
@@ -410,10 +579,9 @@ std::optional<Offer> DynamoDbStore::getOffer(std::string_view id) {
 
 Offer DynamoDbStore::updateOffer(std::string_view id, const domain::OfferPatch& patch,
                                  domain::Millis now) {
-  auto offer = patchEntity<Offer>(impl_->table, offerKey(id), "offer", id, patch, now, decodeOffer,
-                                  {"type", "countryCode", "startDate", "endDate", "metadata"});
-  impl_->appendEvent("offer.updated", domain::toJson(offer));
-  return offer;
+  return patchEntity<Offer>(*impl_, offerKey(id), "offer", id, patch, now, decodeOffer,
+                            "offer.updated",
+                            {"type", "countryCode", "startDate", "endDate", "metadata"});
 }
 
 void DynamoDbStore::deleteOffer(std::string_view id) {
@@ -427,10 +595,7 @@ void DynamoDbStore::deleteOffer(std::string_view id) {
     if (offer.locationsTotal > 0) throw offerStillLinked(offer.id, offer.locationsTotal);
     Expression e{
         "", "locationsTotal = :zero AND attribute_not_exists(activeJob)", {}, {{":zero", N(0)}}};
-    if (impl_->table.remove(offerKey(id), e)) {
-      impl_->appendEvent("offer.deleted", domain::toJson(offer));
-      return;
-    }
+    if (impl_->removeWithEvent(offerKey(id), e, "offer.deleted", domain::toJson(offer))) return;
     item = impl_->table.get(offerKey(id));
     if (!item) domain::throwNotFound("offer", id);
   }
@@ -454,11 +619,8 @@ std::optional<Location> DynamoDbStore::getLocation(std::string_view id) {
 
 Location DynamoDbStore::updateLocation(std::string_view id, const domain::LocationPatch& patch,
                                        domain::Millis now) {
-  auto location =
-      patchEntity<Location>(impl_->table, locationKey(id), "location", id, patch, now,
-                            decodeLocation, {"city", "postcode", "countryCode", "metadata"});
-  impl_->appendEvent("location.updated", domain::toJson(location));
-  return location;
+  return patchEntity<Location>(*impl_, locationKey(id), "location", id, patch, now, decodeLocation,
+                               "location.updated", {"city", "postcode", "countryCode", "metadata"});
 }
 
 Page<Location> DynamoDbStore::listLocations(const std::optional<std::string>& brandId,

@@ -34,6 +34,10 @@ struct Options {
   // another process is not skipped by a reader that already moved past its position.
   // One process alone needs none (it tracks its own in-flight events).
   std::chrono::milliseconds eventLag{1000};
+  // How far the indexes may trail the table: a brand's delete waits this long after
+  // marking the brand before it reads its children from GSI1 (docs/dynamodb-model.md,
+  // "Deleting a brand"). 0 suits an endpoint whose indexes are synchronous (dynalite).
+  std::chrono::milliseconds indexLag{1000};
   // DynamoDB requests a bulk page or a location batch keeps in flight at once.
   unsigned parallelism = 16;
   // Threads the engine starts once and shares among all its parallel steps (the calling
@@ -55,6 +59,7 @@ class DynamoDbStore final : public Store {
 #define OFFERS_STORE_DECLARE(ret, name, params, args) ret name params override;
   OFFERS_STORE_OPERATIONS(OFFERS_STORE_DECLARE)
 #undef OFFERS_STORE_DECLARE
+  void onEventsAppended(std::function<void()> listener) override;
 
   // DynamoDB requests sent so far (the benchmark's cost meter).
   std::uint64_t requestsSent() const;

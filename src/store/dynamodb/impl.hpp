@@ -104,8 +104,45 @@ class DynamoDbStore::Impl {
   // event ids are `ids` where given (an event written again keeps its id), else new.
   void appendEvents(std::string_view type, std::vector<json::object> data,
                     std::vector<std::string> ids = {});
+  // ---- entity events (docs/dynamodb-model.md, "Entity events") ----
+  // A change of a brand, an offer or a location carries its event on the entity's item,
+  // in the same write (carry), until the event is in the feed (settleCarried). Whoever
+  // next writes the item, or the idle workers' sweep, publishes an event left there.
+  struct CarriedEvent {
+    std::string id;
+    std::string type;
+    json::object data;
+  };
+  // Adds the event's attributes (and the pending-events queue key) to a PutItem item, or
+  // to an UpdateItem expression's SET clause.
+  void carry(json::object& item, const CarriedEvent& event) const;
+  void carry(Expression& e, const Key& key, const CarriedEvent& event) const;
+  // The event an item carries, if any.
+  static std::optional<CarriedEvent> carried(const json::object& item);
+  // Appends the carried event (its own id: a repeat is harmless), then takes it off the
+  // item unless another change has replaced it meanwhile.
+  void settleCarried(const Key& key, const CarriedEvent& event);
+  // Deletes the item if `condition` holds, with its event (`type`, `data`); false when the
+  // condition failed. A change that removes the item cannot carry its event on it: the
+  // event goes first into an intent item of its own, in the same queue; then the
+  // DeleteItem; then the event (after any event a dead process left on the item), and
+  // the intent goes. An intent left by a dead process is published by the sweep if the
+  // entity is gone by then, and dropped if it is not.
+  bool removeWithEvent(const Key& key, const Expression& condition, std::string_view type,
+                       json::object data);
+  // The sweep (repairAbandoned): publishes what the queue holds past its due time.
+  std::size_t sweepPendingEvents(domain::Millis now);
+
+  // Store::onEventsAppended's listener: run after appendEvent(s) stored its events.
+  std::function<void()> onEvents;
   // The highest seq a reader may see now (see Options::eventLag).
   std::uint64_t visibleSeq();
+
+  // ---- brands ----
+  // After a child (offer, location) of the brand was written: true if the brand stands,
+  // false if it is gone. Waits while a delete has it marked (docs/dynamodb-model.md,
+  // "Deleting a brand"), and lifts a mark whose delete stopped before it ran out.
+  bool brandStands(const std::string& brandId);
 
   // ---- jobs (dynamodb_jobs.cpp) ----
   // The offer's activeJob names a job that has ended (its holder stopped between the

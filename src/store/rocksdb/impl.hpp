@@ -14,6 +14,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -114,6 +115,8 @@ class RocksDbStore::Impl {
   std::optional<std::string> getString(std::string_view key);
   bool exists(std::string_view key);
   void write(::rocksdb::WriteBatch& batch);
+  // Store::onEventsAppended's listener: run after a Tx with events has committed.
+  std::function<void()> onEvents;
 
   // Keys (as suffixes after `prefix`) and values (empty unless withValues), strictly after
   // `after`, at most `max`, stopping early at a suffix above `until` when given.
@@ -192,7 +195,10 @@ class Tx {
   }
   // Appends an event, numbered now, written with the batch.
   void event(std::string_view type, json::object data);
-  void commit() { impl_.write(batch); }
+  void commit() {
+    impl_.write(batch);
+    if (!seqs_.empty() && impl_.onEvents) impl_.onEvents();
+  }
 
   ::rocksdb::WriteBatch batch;
 

@@ -225,6 +225,10 @@ void Tx::event(std::string_view type, json::object data) {
 RocksDbStore::RocksDbStore(const Options& options) : impl_(std::make_unique<Impl>(options)) {}
 RocksDbStore::~RocksDbStore() = default;
 
+void RocksDbStore::onEventsAppended(std::function<void()> listener) {
+  impl_->onEvents = std::move(listener);
+}
+
 void RocksDbStore::ping() {
   Store::ping();
 }

@@ -37,6 +37,7 @@ class RocksDbStore final : public Store {
 #define OFFERS_STORE_DECLARE(ret, name, params, args) ret name params override;
   OFFERS_STORE_OPERATIONS(OFFERS_STORE_DECLARE)
 #undef OFFERS_STORE_DECLARE
+  void onEventsAppended(std::function<void()> listener) override;
 
   class Impl;  // public only so that the engine's parts (impl.hpp) can name it
 
