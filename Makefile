@@ -43,9 +43,9 @@ ASAN_ENV = ASAN_OPTIONS=detect_leaks=1:check_initialization_order=1:strict_init_
 #   (src/store/rocksdb/lock_table.hpp).
 TSAN_ENV = TSAN_OPTIONS=halt_on_error=1:ignore_interceptors_accesses=1:detect_deadlocks=0
 
-# The DynamoDB flavours run against dynalite (a Node.js process) and take minutes; the
-# release stage runs them, the sanitizer stages leave them out for time.
-SANITIZER_SKIP = ^(integration-dynamodb\.|conformance\.DynamoDb)
+# The DynamoDB flavours run against dynalite (a Node.js process) or moto (Python) and take
+# minutes; the release stage runs them, the sanitizer stages leave them out for time.
+SANITIZER_SKIP = ^(integration-dynamodb\.|conformance\.(DynamoDb|Moto))
 # ThreadSanitizer: the conformance suite on the embedded engine (its concurrent link,
 # unlink and delete tests and the jobs racing requests run in-process) and the integration
 # suite, whose server, built with TSan too, runs its HTTP, job and webhook threads under

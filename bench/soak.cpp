@@ -21,7 +21,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "support/dynalite.hpp"
+#include "support/emulator.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
     temp = std::make_unique<offers::testing::TempDir>();
     settings.dataDir = temp->str();
   }
-  std::unique_ptr<offers::testing::DynaliteProcess> dynalite;
+  std::unique_ptr<offers::testing::EmulatorProcess> dynalite;
   try {
     ServerOptions server;
     server.binary = settings.binary;
@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
     server.threads = settings.serverThreads;
     server.extraArgs = {"--job-page-size", std::to_string(settings.jobPageSize)};
     if (settings.store == "dynamodb") {
-      dynalite = std::make_unique<offers::testing::DynaliteProcess>();
+      dynalite = std::make_unique<offers::testing::EmulatorProcess>();
       // dynalite checks the form of credentials, never their value; fixed ones keep any
       // real ones of the machine out of the run.
       setenv("AWS_ACCESS_KEY_ID", "soak", 1);

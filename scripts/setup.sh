@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs, from Debian packages and npm only, what the machine lacks. Idempotent: a
-# second run installs nothing and prints nothing.
+# Installs, from Debian packages and npm (and pip for moto, which the build machines
+# carry), what the machine lacks. Idempotent: a second run installs nothing and prints
+# nothing.
 #   scripts/setup.sh serve   what building and running the server needs (`make run`)
 #   scripts/setup.sh         that, and what the tests and the benchmarks need
 set -euo pipefail
@@ -69,4 +70,16 @@ if [ ! -d node_modules/dynalite ] || [ ! -f node_modules/.package-lock.json ] ||
   [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci (dynalite for the DynamoDB tests)"
   npm ci --no-audit --no-fund
+fi
+
+# moto's server, the second DynamoDB stand-in (tests/support/moto_launcher.py): the build
+# machines carry it; elsewhere it comes from pip, for this user only.
+if ! python3 -c 'import moto.server' >/dev/null 2>&1; then
+  echo "setup: pip install moto[server] (the second DynamoDB stand-in for the tests)"
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-pip
+  fi
+  python3 -m pip install --user --quiet --break-system-packages 'moto[server]>=5,<6'
 fi

@@ -161,7 +161,7 @@ json::object Client::call(std::string_view operation, const json::object& reques
                       "DynamoDB " + std::string(operation) + ": HTTP " +
                           std::to_string(response.status) + " " + response.body.substr(0, 200));
         }
-        throw ServiceError(type, message, response.status);
+        throw ServiceError(type, message, response.status, *obj);
       }
       lastProblem = type.empty() ? "HTTP " + std::to_string(response.status) : type;
     } else {

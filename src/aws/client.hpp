@@ -53,15 +53,21 @@ struct ClientOptions {
 // ("ConditionalCheckFailedException").
 class ServiceError : public std::runtime_error {
  public:
-  ServiceError(std::string type, std::string message, long status)
-      : std::runtime_error(type + ": " + message), type_(std::move(type)), status_(status) {}
+  ServiceError(std::string type, std::string message, long status, boost::json::object body = {})
+      : std::runtime_error(type + ": " + message),
+        type_(std::move(type)),
+        status_(status),
+        body_(std::move(body)) {}
   const std::string& type() const { return type_; }
   long status() const { return status_; }
   bool conditionFailed() const { return type_ == "ConditionalCheckFailedException"; }
+  // The whole error response (a refused condition's `Item`, when asked for, is there).
+  const boost::json::object& body() const { return body_; }
 
  private:
   std::string type_;
   long status_;
+  boost::json::object body_;
 };
 
 // A deadline past which this thread's calls are not sent: a write made under a lease must

@@ -16,7 +16,7 @@
 #include "domain/error.hpp"
 #include "domain/id.hpp"
 #include "store/dynamodb/dynamodb_store.hpp"
-#include "support/dynalite.hpp"
+#include "support/emulator.hpp"
 
 namespace offers::testing {
 namespace {

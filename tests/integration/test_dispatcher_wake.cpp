@@ -11,7 +11,7 @@
 #include "notify/dispatcher.hpp"
 #include "store/dynamodb/dynamodb_store.hpp"
 #include "store/rocksdb/rocksdb_store.hpp"
-#include "support/dynalite.hpp"
+#include "support/emulator.hpp"
 #include "support/loopback_http_server.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"

@@ -26,7 +26,7 @@
 #include <tuple>
 #include <vector>
 
-#include "support/dynalite.hpp"
+#include "support/emulator.hpp"
 #include "support/jobs_helpers.hpp"
 #include "support/loopback_http_server.hpp"
 

@@ -1,7 +1,7 @@
 // A child process's stdout (and stderr, when the child merges them), read on a thread of
 // its own: all of it is kept for error messages, and the first line that announces a
 // port (as the parser recognises it) wakes whoever waits for it. ServerProcess and
-// DynaliteProcess both start a child that says which port it listens on this way, and
+// EmulatorProcess both start a child that says which port it listens on this way, and
 // find the programs they start with findOnPath.
 #pragma once
 

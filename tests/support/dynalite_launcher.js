@@ -1,7 +1,7 @@
 // Starts dynalite (a DynamoDB-API server) for the tests: in memory, on 127.0.0.1 and a
 // port the kernel picks, so parallel test processes never collide. Prints one JSON line,
 // {"dynalite":"listening","port":N}, once it accepts connections; that line is how
-// DynaliteProcess learns the port. Exits when its stdin closes: the test process holds
+// EmulatorProcess learns the port. Exits when its stdin closes: the test process holds
 // the other end, so even a test run that crashes takes its dynalite with it.
 'use strict'
 

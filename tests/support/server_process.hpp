@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "support/child_output.hpp"
-#include "support/dynalite.hpp"
+#include "support/emulator.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
 

@@ -1,4 +1,4 @@
-// The dynalite test harness (tests/support/dynalite.hpp), which the DynamoDB engine's
+// The dynalite test harness (tests/support/emulator.hpp), which the DynamoDB engine's
 // tests stand on: it starts, speaks the DynamoDB API to our client, makes tables usable at
 // once, hands out distinct table names, and leaves no server behind.
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 #include <string>
 
 #include "aws/client.hpp"
-#include "support/dynalite.hpp"
+#include "support/emulator.hpp"
 
 namespace offers::testing {
 namespace {
@@ -45,7 +45,7 @@ std::string tableStatus(Client& client, const std::string& name) {
 }
 
 TEST(DynaliteTest, ServesTheDynamoDbApiWithTablesUsableAtOnce) {
-  DynaliteProcess dynalite;
+  EmulatorProcess dynalite;
   ASSERT_GT(dynalite.port(), 0);
   EXPECT_EQ(dynalite.endpoint(), "http://127.0.0.1:" + std::to_string(dynalite.port()));
   Client client(clientFor(dynalite.endpoint()));
@@ -84,7 +84,7 @@ TEST(DynaliteTest, ServesTheDynamoDbApiWithTablesUsableAtOnce) {
 }
 
 TEST(DynaliteTest, NothingListensOnceItIsDestroyed) {
-  auto dynalite = std::make_unique<DynaliteProcess>();
+  auto dynalite = std::make_unique<EmulatorProcess>();
   const std::string endpoint = dynalite->endpoint();
   Client client(clientFor(endpoint));
   ASSERT_EQ(client.send("ListTables", "{}").status, 200);
@@ -96,8 +96,8 @@ TEST(DynaliteTest, NothingListensOnceItIsDestroyed) {
 }
 
 TEST(DynaliteTest, SharedIsOneInstancePerProcess) {
-  DynaliteProcess& first = sharedDynalite();
-  DynaliteProcess& second = sharedDynalite();
+  EmulatorProcess& first = sharedDynalite();
+  EmulatorProcess& second = sharedDynalite();
   EXPECT_EQ(&first, &second);
   Client client(clientFor(first.endpoint()));
   EXPECT_EQ(client.send("ListTables", "{}").status, 200);

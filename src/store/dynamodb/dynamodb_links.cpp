@@ -201,7 +201,8 @@ domain::LinkResult DynamoDbStore::link(std::string_view offerIdView,
     const auto token = domain::newId();
     const auto start = Clock::now();
     const auto item = pendingLink(offerId, locationId, kLinking, token, impl_->leaseUntil());
-    if (t.put(item, {"", "attribute_not_exists(PK)", {}, {}})) {
+    Table::Current current;
+    if (t.put(item, {"", "attribute_not_exists(PK)", {}, {}}, &current)) {
       try {
         return impl_->finishLink(offerId, locationId, token, start);
       } catch (...) {
@@ -209,7 +210,8 @@ domain::LinkResult DynamoDbStore::link(std::string_view offerIdView,
         throw;
       }
     }
-    auto existing = t.get(linkKey(offerId, locationId));
+    // The pair has a link item already: as the refusal returned it, or read.
+    auto existing = current ? std::move(current) : t.get(linkKey(offerId, locationId));
     if (!existing) continue;
     if (text(*existing, "state") == kLinked) {
       // Read again: the pair read above predates the link another request just made.

@@ -134,8 +134,9 @@ Applied DynamoDbStore::Impl::applyCounter(const Key& key, std::string_view field
   e.names = {{"#f", field}, {"#ops", "ops"}};
   e.values = {{":d", N(delta)}, {":t", SS(token)}, {":tok", S(token)}};
   for (int round = 0; round < 3; ++round) {
-    if (table.update(key, e)) return Applied::now;
-    auto item = table.get(key);
+    Table::Current current;
+    if (table.update(key, e, &current)) return Applied::now;
+    auto item = current ? std::move(current) : table.get(key);
     if (!item) return Applied::missing;
     if (hasToken(*item, token)) return Applied::before;
     if (live && item->contains("deleting")) return Applied::missing;
@@ -423,8 +424,8 @@ template <class T, class Patch>
 T patchEntity(DynamoDbStore::Impl& impl, const Key& key, std::string_view kind, std::string_view id,
               const Patch& patch, domain::Millis now, T (*decode)(const json::object&),
               std::string_view type, std::initializer_list<std::string_view> optionalFields) {
+  auto item = impl.table.get(key);
   for (int round = 0; round < 20; ++round) {
-    auto item = impl.table.get(key);
     if (!item) domain::throwNotFound(kind, id);
     // An earlier change's event still on the item (its process died before publishing
     // it): out first, since this write replaces it.
@@ -468,12 +469,15 @@ T patchEntity(DynamoDbStore::Impl& impl, const Key& key, std::string_view kind, 
     } else {
       e.condition = "attribute_exists(PK) AND attribute_not_exists(#ver)";
     }
-    if (auto updated = impl.table.update(key, e)) {
+    Table::Current current;
+    if (auto updated = impl.table.update(key, e, &current)) {
       T result = decode(*updated);
       event.data = domain::toJson(result);  // as stored, counters as they are now
       impl.settleCarried(key, event);
       return result;
     }
+    // Another change came first: start again from the item as it is now.
+    item = current ? std::move(current) : impl.table.get(key);
   }
   throw Error(ErrorCode::unavailable, "the store is busy; try again",
               "patch of " + std::string(kind) + " kept losing races");

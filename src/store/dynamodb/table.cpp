@@ -209,28 +209,51 @@ std::vector<json::object> Table::batchGet(const std::vector<Key>& keys) {
   return out;
 }
 
-bool Table::put(const json::object& item, const Expression& condition) {
+namespace {
+
+// Asks for the item with a refusal, when the caller wants it.
+void askForCurrent(json::object& request, Table::Current* current) {
+  if (current) {
+    current->reset();
+    request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD";
+  }
+}
+
+void keepCurrent(const ServiceError& e, Table::Current* current) {
+  if (!current) return;
+  if (const auto* item = e.body().if_contains("Item"); item && item->is_object()) {
+    *current = fromAttributes(item->as_object());
+  }
+}
+
+}  // namespace
+
+bool Table::put(const json::object& item, const Expression& condition, Current* current) {
   json::object request{{"TableName", name_}, {"Item", toAttributes(item)}};
   addExpression(request, condition);
+  askForCurrent(request, current);
   try {
     client_.call("PutItem", request);
     return true;
   } catch (const ServiceError& e) {
-    if (e.conditionFailed()) return false;
-    translate(e, "PutItem");
+    if (!e.conditionFailed()) translate(e, "PutItem");
+    keepCurrent(e, current);
+    return false;
   }
 }
 
-std::optional<json::object> Table::update(const Key& key, const Expression& e) {
+std::optional<json::object> Table::update(const Key& key, const Expression& e, Current* current) {
   json::object request{{"TableName", name_}, {"Key", keyOf(key)}, {"ReturnValues", "ALL_NEW"}};
   addExpression(request, e);
+  askForCurrent(request, current);
   try {
     auto r = client_.call("UpdateItem", request);
     const auto* attrs = r.if_contains("Attributes");
     return attrs ? fromAttributes(attrs->as_object()) : json::object{};
   } catch (const ServiceError& err) {
-    if (err.conditionFailed()) return std::nullopt;
-    translate(err, "UpdateItem");
+    if (!err.conditionFailed()) translate(err, "UpdateItem");
+    keepCurrent(err, current);
+    return std::nullopt;
   }
 }
 

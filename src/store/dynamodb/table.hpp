@@ -84,10 +84,18 @@ class Table {
   // Up to any number of keys (chunked by 100); missing items are absent from the result.
   std::vector<boost::json::object> batchGet(const std::vector<Key>& keys);
 
+  // Where a refused write leaves the item as it stands: `current` is set when the endpoint
+  // returned it with the refusal (ReturnValuesOnConditionCheckFailure ALL_OLD: DynamoDB
+  // and moto do, when the item exists; dynalite never does), saving the read that
+  // otherwise follows. Unset, the caller reads the item itself.
+  using Current = std::optional<boost::json::object>;
+
   // PutItem; returns false when the condition failed.
-  bool put(const boost::json::object& item, const Expression& condition = {});
+  bool put(const boost::json::object& item, const Expression& condition = {},
+           Current* current = nullptr);
   // UpdateItem (ReturnValues ALL_NEW); nullopt when the condition failed.
-  std::optional<boost::json::object> update(const Key& key, const Expression& e);
+  std::optional<boost::json::object> update(const Key& key, const Expression& e,
+                                            Current* current = nullptr);
   // DeleteItem (ReturnValues ALL_OLD); nullopt when the condition failed or nothing was
   // there to delete.
   std::optional<boost::json::object> remove(const Key& key, const Expression& condition = {});

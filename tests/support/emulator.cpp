@@ -1,8 +1,8 @@
-// DynaliteProcess: fork/exec of node with the launcher, its stdout and stderr piped back
-// to a reader thread that looks for the port announcement and then keeps draining (so
-// dynalite never blocks on a full pipe), and its stdin a pipe that only this process
-// holds, as the launcher's lifeline.
-#include "support/dynalite.hpp"
+// EmulatorProcess: fork/exec of the launcher's interpreter, its stdout and stderr piped
+// back to a reader thread that looks for the port announcement and then keeps draining
+// (so the emulator never blocks on a full pipe), and its stdin a pipe that only this
+// process holds, as the launcher's lifeline.
+#include "support/emulator.hpp"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -34,13 +34,24 @@ std::string errnoText(const char* what) {
 
 }  // namespace
 
-DynaliteProcess::DynaliteProcess(std::chrono::milliseconds startTimeout)
-    : output_([](std::string_view line) { return listeningPort(line, "dynalite"); }) {
-  const std::optional<std::string> node = findOnPath("node");
-  if (!node) throw std::runtime_error("node is not on PATH; scripts/setup.sh installs it");
-  const std::string launcher =
-      std::string(OFFERS_SOURCE_DIR) + "/tests/support/dynalite_launcher.js";
-  std::vector<std::string> args = {*node, launcher};
+EmulatorProcess::EmulatorProcess(Emulator which, std::chrono::milliseconds startTimeout)
+    : which_(which),
+      output_(which == Emulator::dynalite ? ChildOutput::PortParser([](std::string_view line) {
+        return listeningPort(line, "dynalite");
+      })
+                                          : ChildOutput::PortParser([](std::string_view line) {
+                                              return listeningPort(line, "moto");
+                                            })) {
+  const char* interpreter = which == Emulator::dynalite ? "node" : "python3";
+  const std::optional<std::string> program = findOnPath(interpreter);
+  if (!program) {
+    throw std::runtime_error(std::string(interpreter) +
+                             " is not on PATH; scripts/setup.sh installs it");
+  }
+  const std::string launcher = std::string(OFFERS_SOURCE_DIR) +
+                               (which == Emulator::dynalite ? "/tests/support/dynalite_launcher.js"
+                                                            : "/tests/support/moto_launcher.py");
+  std::vector<std::string> args = {*program, launcher};
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -56,7 +67,7 @@ DynaliteProcess::DynaliteProcess(std::chrono::milliseconds startTimeout)
     throw std::runtime_error(errnoText("pipe2"));
   }
   // No PR_SET_PDEATHSIG, unlike ServerProcess: the shared instance may be started from
-  // any thread and must outlive it. The stdin pipe ends dynalite when the process ends.
+  // any thread and must outlive it. The stdin pipe ends the emulator when the process ends.
   const pid_t pid = fork();
   if (pid < 0) {
     for (int fd : {in[0], in[1], out[0], out[1]}) close(fd);
@@ -68,7 +79,7 @@ DynaliteProcess::DynaliteProcess(std::chrono::milliseconds startTimeout)
     if (dup2(out[1], STDOUT_FILENO) < 0) _exit(127);
     if (dup2(out[1], STDERR_FILENO) < 0) _exit(127);
     execve(argv[0], argv.data(), environ);
-    static const char kMessage[] = "dynalite: exec of node failed\n";
+    static const char kMessage[] = "emulator: exec of its interpreter failed\n";
     [[maybe_unused]] auto ignored = write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
     _exit(127);
   }
@@ -85,13 +96,14 @@ DynaliteProcess::DynaliteProcess(std::chrono::milliseconds startTimeout)
   }
   const bool exited = announced.closed;
   stopChild();  // the destructor does not run when the constructor throws
-  throw std::runtime_error(std::string(exited ? "dynalite exited before announcing its port"
-                                              : "dynalite did not announce its port within " +
-                                                    std::to_string(startTimeout.count()) + " ms") +
+  throw std::runtime_error(std::string(name()) +
+                           (exited ? " exited before announcing its port"
+                                   : " did not announce its port within " +
+                                         std::to_string(startTimeout.count()) + " ms") +
                            "; its output:\n" + output());
 }
 
-DynaliteProcess::~DynaliteProcess() {
+EmulatorProcess::~EmulatorProcess() {
   stopChild();
 }
 
@@ -112,7 +124,7 @@ void killAndReap(pid_t pid) {
   }
 }
 
-void DynaliteProcess::stopChild() {
+void EmulatorProcess::stopChild() {
   if (stdinFd_ >= 0) {
     close(stdinFd_);
     stdinFd_ = -1;
@@ -125,17 +137,22 @@ void DynaliteProcess::stopChild() {
   output_.join();
 }
 
-std::string DynaliteProcess::endpoint() const {
+std::string EmulatorProcess::endpoint() const {
   return "http://127.0.0.1:" + std::to_string(port_);
 }
 
-std::string DynaliteProcess::output() const {
+std::string EmulatorProcess::output() const {
   return output_.text();
 }
 
-DynaliteProcess& sharedDynalite() {
+EmulatorProcess& sharedDynalite() {
   // Started by the first test that needs it; destroyed (dynalite killed) at exit.
-  static DynaliteProcess instance;
+  static EmulatorProcess instance(Emulator::dynalite);
+  return instance;
+}
+
+EmulatorProcess& sharedMoto() {
+  static EmulatorProcess instance(Emulator::moto);
   return instance;
 }
 
