@@ -71,6 +71,23 @@ std::pair<domain::Offer, domain::Location> readPair(Table& table, std::string_vi
 
 // ---- single links ----
 
+std::pair<domain::Offer, domain::Location> DynamoDbStore::Impl::forgetTokens(
+    const std::string& offerId, const std::string& locationId, const std::string& token) {
+  // Committed: each removal stands alone, so both go at once (one round trip, not two).
+  std::optional<json::object> offer;
+  std::optional<json::object> location;
+  parallel(2, [&](std::size_t i) {
+    if (i == 0) {
+      offer = forgetToken(offerKey(offerId), token);
+    } else {
+      location = forgetToken(locationKey(locationId), token);
+    }
+  });
+  if (!offer) domain::throwNotFound("offer", offerId);
+  if (!location) domain::throwNotFound("location", locationId);
+  return {domain::offerFromJson(*offer), domain::locationFromJson(*location)};
+}
+
 domain::LinkResult DynamoDbStore::Impl::finishLink(const std::string& offerId,
                                                    const std::string& locationId,
                                                    const std::string& token,
@@ -105,11 +122,8 @@ domain::LinkResult DynamoDbStore::Impl::finishLink(const std::string& offerId,
                       "op = :t",
                       {{"#st", "state"}},
                       {{":linked", S(kLinked)}, {":t", S(token)}}});
-  auto offer = forgetToken(offerKey(offerId), token);
-  auto location = forgetToken(locationKey(locationId), token);
-  if (!offer) domain::throwNotFound("offer", offerId);
-  if (!location) domain::throwNotFound("location", locationId);
-  return {domain::offerFromJson(*offer), domain::locationFromJson(*location), true};
+  auto [offer, location] = forgetTokens(offerId, locationId, token);
+  return {std::move(offer), std::move(location), true};
 }
 
 domain::UnlinkResult DynamoDbStore::Impl::finishUnlink(const std::string& offerId,
@@ -126,11 +140,8 @@ domain::UnlinkResult DynamoDbStore::Impl::finishUnlink(const std::string& offerI
   }
   appendEvent("link.deleted", linkEventData(offerId, locationId), token);
   table.remove(linkKey(offerId, locationId), {"", "op = :t", {}, {{":t", S(token)}}});
-  auto offer = forgetToken(offerKey(offerId), token);
-  auto location = forgetToken(locationKey(locationId), token);
-  if (!offer) domain::throwNotFound("offer", offerId);
-  if (!location) domain::throwNotFound("location", locationId);
-  return {domain::offerFromJson(*offer), domain::locationFromJson(*location)};
+  auto [offer, location] = forgetTokens(offerId, locationId, token);
+  return {std::move(offer), std::move(location)};
 }
 
 void DynamoDbStore::Impl::settle(const json::object& first) {

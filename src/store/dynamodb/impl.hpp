@@ -14,6 +14,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "domain/entities.hpp"
@@ -156,6 +157,11 @@ class DynamoDbStore::Impl {
   domain::UnlinkResult finishUnlink(const std::string& offerId, const std::string& locationId,
                                     const std::string& token,
                                     std::chrono::steady_clock::time_point leaseStart);
+  // Steps 6-7 of a committed link or unlink: its token out of the offer and the location,
+  // both at once; the two entities as they are now (not_found if one has gone).
+  std::pair<domain::Offer, domain::Location> forgetTokens(const std::string& offerId,
+                                                          const std::string& locationId,
+                                                          const std::string& token);
   // Brings a link item that is mid-operation to rest: waits for its live owner, takes
   // over from a dead one, finishes a bulk page's leftovers.
   void settle(const json::object& link);
