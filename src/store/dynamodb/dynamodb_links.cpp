@@ -71,6 +71,15 @@ std::pair<domain::Offer, domain::Location> readPair(Table& table, std::string_vi
 
 // ---- single links ----
 
+void DynamoDbStore::Impl::takeBack(const Key& key, std::string_view field,
+                                   const std::string& token) {
+  // Only where the token shows the move landed: a retry never takes back twice.
+  table.update(key, {"ADD #f :minus DELETE #ops :ts",
+                     "contains(#ops, :t)",
+                     {{"#f", field}, {"#ops", "ops"}},
+                     {{":minus", N(-1)}, {":ts", SS(token)}, {":t", S(token)}}});
+}
+
 std::pair<domain::Offer, domain::Location> DynamoDbStore::Impl::forgetTokens(
     const std::string& offerId, const std::string& locationId, const std::string& token) {
   // Committed: each removal stands alone, so both go at once (one round trip, not two).
@@ -97,21 +106,25 @@ domain::LinkResult DynamoDbStore::Impl::finishLink(const std::string& offerId,
   {
     const auto fence = leaseFence(leaseStart);
     aws::SendBy sendBy(&fence);
-    // The location first: a location being deleted refuses, and nothing needs undoing.
+    // Both counters at once. A location being deleted (or gone) refuses, and so does a
+    // gone offer; the other side's move, if it landed, is then taken back under the same
+    // token, and the link item goes. A death in between leaves it to settle(), which runs
+    // this again with the same token: every move here lands at most once.
     checkLease(leaseStart);
-    if (applyCounter(locationKey(locationId), "offersTotal", 1, token, true) == Applied::missing) {
+    Applied onLocation = Applied::now;
+    Applied onOffer = Applied::now;
+    parallel(2, [&](std::size_t i) {
+      if (i == 0) {
+        onLocation = applyCounter(locationKey(locationId), "offersTotal", 1, token, true);
+      } else {
+        onOffer = applyCounter(offerKey(offerId), "locationsTotal", 1, token, false);
+      }
+    });
+    if (onLocation == Applied::missing || onOffer == Applied::missing) {
+      if (onLocation != Applied::missing) takeBack(locationKey(locationId), "offersTotal", token);
+      if (onOffer != Applied::missing) takeBack(offerKey(offerId), "locationsTotal", token);
       table.remove(link, ours);
-      domain::throwNotFound("location", locationId);
-    }
-    checkLease(leaseStart);
-    if (applyCounter(offerKey(offerId), "locationsTotal", 1, token, false) == Applied::missing) {
-      // The offer went away meanwhile: take the location's count back, then the link.
-      Expression undo{"ADD offersTotal :minus DELETE #ops :ts",
-                      "contains(#ops, :t)",
-                      {{"#ops", "ops"}},
-                      {{":minus", N(-1)}, {":ts", SS(token)}, {":t", S(token)}}};
-      table.update(locationKey(locationId), undo);
-      table.remove(link, ours);
+      if (onLocation == Applied::missing) domain::throwNotFound("location", locationId);
       domain::throwNotFound("offer", offerId);
     }
   }
@@ -134,9 +147,14 @@ domain::UnlinkResult DynamoDbStore::Impl::finishUnlink(const std::string& offerI
     const auto fence = leaseFence(leaseStart);
     aws::SendBy sendBy(&fence);
     checkLease(leaseStart);
-    applyCounter(locationKey(locationId), "offersTotal", -1, token, false);
-    checkLease(leaseStart);
-    applyCounter(offerKey(offerId), "locationsTotal", -1, token, false);
+    // Both at once: neither refuses (an item gone has nothing left to count).
+    parallel(2, [&](std::size_t i) {
+      if (i == 0) {
+        applyCounter(locationKey(locationId), "offersTotal", -1, token, false);
+      } else {
+        applyCounter(offerKey(offerId), "locationsTotal", -1, token, false);
+      }
+    });
   }
   appendEvent("link.deleted", linkEventData(offerId, locationId), token);
   table.remove(linkKey(offerId, locationId), {"", "op = :t", {}, {{":t", S(token)}}});

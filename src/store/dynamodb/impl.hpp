@@ -157,6 +157,8 @@ class DynamoDbStore::Impl {
   domain::UnlinkResult finishUnlink(const std::string& offerId, const std::string& locationId,
                                     const std::string& token,
                                     std::chrono::steady_clock::time_point leaseStart);
+  // Undoes a link's +1 on `field` of the item, if its token shows it landed.
+  void takeBack(const Key& key, std::string_view field, const std::string& token);
   // Steps 6-7 of a committed link or unlink: its token out of the offer and the location,
   // both at once; the two entities as they are now (not_found if one has gone).
   std::pair<domain::Offer, domain::Location> forgetTokens(const std::string& offerId,
