@@ -132,7 +132,7 @@ class Batch {
                 "batch " + digest_ + " kept changing hands");
   }
 
-  // Before a third of the lease has passed since it was last set, sets it again; a
+  // Once a third of the lease has passed since it was last set, sets it again; a
   // record no longer ours means another attempt took the batch over.
   void renew() {
     if (std::chrono::steady_clock::now() - renewed_ < impl_.options.lease / 3) return;
