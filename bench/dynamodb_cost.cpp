@@ -45,10 +45,10 @@
 #include <thread>
 #include <vector>
 
-#include "domain/job.hpp"
-#include "domain/id.hpp"
-#include "domain/time.hpp"
 #include "aws/client.hpp"
+#include "domain/id.hpp"
+#include "domain/job.hpp"
+#include "domain/time.hpp"
 #include "store/dynamodb/dynamodb_store.hpp"
 // The engine's item keys, so that the items measured here are found where the engine
 // puts them rather than where a second copy of the layout says they are.
@@ -455,20 +455,11 @@ json::object creates(const Settings& s, Checks& checks) {
   const auto brand = makeBrand("Bench brand");
   store.createBrand(brand);
   auto before = meter.snapshot();
-  std::vector<double> latency;
-  const auto start = Clock::now();
-  for (std::size_t i = 0; i < s.creates; ++i) {
-    const auto t0 = Clock::now();
-    makeLocations(store, brand.id, 1);
-    latency.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-  }
-  const double singleSeconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const auto r = runParallel(1, s.creates, [&](std::size_t) { makeLocations(store, brand.id, 1); });
   auto after = meter.snapshot();
-  json::object single{{"count", s.creates},
-                      {"seconds", singleSeconds},
-                      {"requests_per_op", double(OperationMeter::total(before, after)) / double(s.creates)},
-                      {"ops", OperationMeter::perUnit(before, after, double(s.creates))},
-                      {"p50_ms", percentile(latency, 50)}};
+  auto single = phaseResult(r, s.creates, before, after);
+  checks.add(r.failures == 0, "every single create succeeded: " + std::to_string(r.failures) +
+                                  " failures" + (r.failures ? " (" + r.firstFailure + ")" : ""));
   before = meter.snapshot();
   const auto t0 = Clock::now();
   const auto batch = makeLocations(store, brand.id, s.bulk);
@@ -480,9 +471,9 @@ json::object creates(const Settings& s, Checks& checks) {
                     {"ops", OperationMeter::perUnit(before, after, 1.0)}};
   std::size_t found = 0;
   for (const auto& l : batch) found += store.getLocation(l.id).has_value();
-  checks.add(found == batch.size(), "every location of the batch is stored: " +
-                                        std::to_string(found) + " of " +
-                                        std::to_string(batch.size()));
+  checks.add(found == batch.size(),
+             "every location of the batch is stored: " + std::to_string(found) + " of " +
+                 std::to_string(batch.size()));
   return {{"single", std::move(single)}, {"batch", std::move(many)}};
 }
 
@@ -678,8 +669,8 @@ void print(const json::object& r) {
             << " requests each (p50 " << fmt(one.at("p50_ms").to_number<double>(), 2) << " ms)\n";
   printOps(one.at("ops").as_object());
   const auto& many = cr.at("batch").as_object();
-  std::cout << "location batch (" << many.at("count").to_number<std::int64_t>() << " locations): "
-            << many.at("requests").to_number<std::int64_t>() << " requests in "
+  std::cout << "location batch (" << many.at("count").to_number<std::int64_t>()
+            << " locations): " << many.at("requests").to_number<std::int64_t>() << " requests in "
             << fmt(many.at("seconds").to_number<double>(), 2) << " s\n";
   printOps(many.at("ops").as_object());
   const auto& l = r.at("links").as_object();
@@ -750,8 +741,8 @@ int main(int argc, char** argv) {
     }
     checks.add(failedPuts == 0,
                "every ceiling put succeeded: " + std::to_string(failedPuts) + " failures");
-    std::cerr << "creates: " << s.creates << " single location creates, then a batch of "
-              << s.bulk << "\n";
+    std::cerr << "creates: " << s.creates << " single location creates, then a batch of " << s.bulk
+              << "\n";
     result["creates"] = creates(s, checks);
     std::cerr << "links: " << s.links << " single links, then as many unlinks\n";
     result["links"] = links(s, checks, sizes);

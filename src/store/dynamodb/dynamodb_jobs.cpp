@@ -141,12 +141,12 @@ class JobSteps {
       throw JobLeased("job " + jobId_ + " was taken over");
     }
     leaseRenewed_ = Clock::now();
-    fence_ = aws::SendBy::at(leaseRenewed_ + impl_.options.lease * 2 / 3);
+    fence_ = impl_.fenceAt(leaseRenewed_);
   }
   void leaseTaken(const std::string& jobId) {
     jobId_ = jobId;
     leaseRenewed_ = Clock::now();
-    fence_ = aws::SendBy::at(leaseRenewed_ + impl_.options.lease * 2 / 3);
+    fence_ = impl_.fenceAt(leaseRenewed_);
   }
   // The step's requests are not sent once two thirds of the lease have passed since it
   // was last renewed (before the lease is taken: no limit), so none lands after another

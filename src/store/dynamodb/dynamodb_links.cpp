@@ -104,13 +104,12 @@ domain::LinkResult DynamoDbStore::Impl::finishLink(const std::string& offerId,
   const auto link = linkKey(offerId, locationId);
   const Expression ours{"", "op = :t", {}, {{":t", S(token)}}};
   {
-    const auto fence = leaseFence(leaseStart);
+    const aws::SendBy::Deadline fence{fenceAt(leaseStart)};
     aws::SendBy sendBy(&fence);
     // Both counters at once. A location being deleted (or gone) refuses, and so does a
     // gone offer; the other side's move, if it landed, is then taken back under the same
     // token, and the link item goes. A death in between leaves it to settle(), which runs
     // this again with the same token: every move here lands at most once.
-    checkLease(leaseStart);
     Applied onLocation = Applied::now;
     Applied onOffer = Applied::now;
     parallel(2, [&](std::size_t i) {
@@ -144,9 +143,8 @@ domain::UnlinkResult DynamoDbStore::Impl::finishUnlink(const std::string& offerI
                                                        const std::string& token,
                                                        Clock::time_point leaseStart) {
   {
-    const auto fence = leaseFence(leaseStart);
+    const aws::SendBy::Deadline fence{fenceAt(leaseStart)};
     aws::SendBy sendBy(&fence);
-    checkLease(leaseStart);
     // Both at once: neither refuses (an item gone has nothing left to count).
     parallel(2, [&](std::size_t i) {
       if (i == 0) {
@@ -230,8 +228,8 @@ domain::LinkResult DynamoDbStore::link(std::string_view offerIdView,
     const auto token = domain::newId();
     const auto start = Clock::now();
     const auto item = pendingLink(offerId, locationId, kLinking, token, impl_->leaseUntil());
-    Table::Current current;
-    if (t.put(item, {"", "attribute_not_exists(PK)", {}, {}}, &current)) {
+    Table::Current existing;  // the pair's link item, when there is one already
+    if (t.put(item, {"", "attribute_not_exists(PK)", {}, {}}, &existing)) {
       try {
         return impl_->finishLink(offerId, locationId, token, start);
       } catch (...) {
@@ -239,8 +237,6 @@ domain::LinkResult DynamoDbStore::link(std::string_view offerIdView,
         throw;
       }
     }
-    // The pair has a link item already: as the refusal returned it, or read.
-    auto existing = current ? std::move(current) : t.get(linkKey(offerId, locationId));
     if (!existing) continue;
     if (text(*existing, "state") == kLinked) {
       // Read again: the pair read above predates the link another request just made.

@@ -230,7 +230,7 @@ class Batch {
       for (std::size_t i = 0; i < ours_.size(); ++i) {
         if (ours_[i]) mine.push_back(i);
       }
-      std::vector<char> kept(mine.size(), 0);
+      std::vector<std::optional<json::object>> kept(mine.size());  // as read, if it stays
       impl_.parallel(mine.size(), [&](std::size_t k) {
         const auto& id = locations_[mine[k]].id;
         Expression e{"",
@@ -239,15 +239,13 @@ class Batch {
                      {{":d", S(digest_)}, {":zero", N(0)}}};
         if (impl_.table.remove(locationKey(id), e)) return;
         auto item = impl_.table.get(locationKey(id));
-        if (item && text(*item, "batch") == digest_) kept[k] = 1;
+        if (item && text(*item, "batch") == digest_) kept[k] = std::move(item);
       });
       std::vector<json::object> data;
       std::vector<std::string> ids;
       for (std::size_t k = 0; k < mine.size(); ++k) {
         if (!kept[k]) continue;
-        auto item = impl_.table.get(locationKey(locations_[mine[k]].id));
-        if (!item) continue;
-        data.push_back(domain::toJson(domain::locationFromJson(*item)));
+        data.push_back(domain::toJson(domain::locationFromJson(*kept[k])));
         ids.push_back(createdEventId(digest_, mine[k]));
       }
       if (!data.empty()) impl_.appendEvents("location.created", std::move(data), std::move(ids));

@@ -134,9 +134,8 @@ Applied DynamoDbStore::Impl::applyCounter(const Key& key, std::string_view field
   e.names = {{"#f", field}, {"#ops", "ops"}};
   e.values = {{":d", N(delta)}, {":t", SS(token)}, {":tok", S(token)}};
   for (int round = 0; round < 3; ++round) {
-    Table::Current current;
-    if (table.update(key, e, &current)) return Applied::now;
-    auto item = current ? std::move(current) : table.get(key);
+    Table::Current item;
+    if (table.update(key, e, &item)) return Applied::now;
     if (!item) return Applied::missing;
     if (hasToken(*item, token)) return Applied::before;
     if (live && item->contains("deleting")) return Applied::missing;
@@ -278,24 +277,29 @@ Key intentKey(std::string_view eventId) {
 
 }  // namespace
 
+json::object DynamoDbStore::Impl::carriedAttributes(std::string_view pk,
+                                                    const CarriedEvent& event) const {
+  // In the pending-events queue until the sweep may publish it: after a lease.
+  return {{"eventId", event.id},
+          {"eventType", event.type},
+          {"eventData", json::serialize(event.data)},
+          {"GSI3PK", kPendingEvents},
+          {"GSI3SK", fixed(std::uint64_t(leaseUntil())) + "/" + std::string(pk)}};
+}
+
 void DynamoDbStore::Impl::carry(json::object& item, const CarriedEvent& event) const {
-  const auto due = leaseUntil();
-  item["eventId"] = event.id;
-  item["eventType"] = event.type;
-  item["eventData"] = json::serialize(event.data);
-  item["GSI3PK"] = kPendingEvents;
-  item["GSI3SK"] = fixed(std::uint64_t(due)) + "/" + std::string(item.at("PK").as_string());
+  for (auto& [name, value] : carriedAttributes(item.at("PK").as_string(), event)) {
+    item[name] = std::move(value);
+  }
 }
 
 void DynamoDbStore::Impl::carry(Expression& e, const Key& key, const CarriedEvent& event) const {
-  e.update +=
-      ", eventId = :evId, eventType = :evType, eventData = :evData, GSI3PK = :evQueue, "
-      "GSI3SK = :evSort";
-  e.values[":evId"] = S(event.id);
-  e.values[":evType"] = S(event.type);
-  e.values[":evData"] = S(json::serialize(event.data));
-  e.values[":evQueue"] = S(kPendingEvents);
-  e.values[":evSort"] = S(fixed(std::uint64_t(leaseUntil())) + "/" + key.pk);
+  int n = 0;
+  for (const auto& [name, value] : toAttributes(carriedAttributes(key.pk, event))) {
+    const auto placeholder = ":ev" + std::to_string(n++);
+    e.update += ", " + std::string(name) + " = " + placeholder;
+    e.values[placeholder] = value;
+  }
 }
 
 std::optional<DynamoDbStore::Impl::CarriedEvent> DynamoDbStore::Impl::carried(
@@ -368,14 +372,6 @@ std::size_t DynamoDbStore::Impl::sweepPendingEvents(domain::Millis now) {
 
 domain::Millis DynamoDbStore::Impl::leaseUntil() const {
   return domain::nowMillis() + options.lease.count();
-}
-
-void DynamoDbStore::Impl::checkLease(std::chrono::steady_clock::time_point start) const {
-  // A third of the lease is the margin for one write's own retries to land.
-  if (std::chrono::steady_clock::now() - start > options.lease * 2 / 3) {
-    throw Error(ErrorCode::unavailable, "the store is slow; try again",
-                "lease ran low before the operation finished");
-  }
 }
 
 void DynamoDbStore::Impl::giveBackLease(std::string_view offerId, std::string_view locationId,
@@ -469,15 +465,13 @@ T patchEntity(DynamoDbStore::Impl& impl, const Key& key, std::string_view kind, 
     } else {
       e.condition = "attribute_exists(PK) AND attribute_not_exists(#ver)";
     }
-    Table::Current current;
-    if (auto updated = impl.table.update(key, e, &current)) {
+    // Another change may come first: then start again from the item as it is now.
+    if (auto updated = impl.table.update(key, e, &item)) {
       T result = decode(*updated);
       event.data = domain::toJson(result);  // as stored, counters as they are now
       impl.settleCarried(key, event);
       return result;
     }
-    // Another change came first: start again from the item as it is now.
-    item = current ? std::move(current) : impl.table.get(key);
   }
   throw Error(ErrorCode::unavailable, "the store is busy; try again",
               "patch of " + std::string(kind) + " kept losing races");
@@ -532,9 +526,9 @@ void DynamoDbStore::deleteBrand(std::string_view id) {
     QuerySpec q;
     q.index = Index::gsi1;
     q.limit = 1;
-    for (const auto* what : {"offers", "locations"}) {
-      q.partition =
-          "BRAND#" + brand + (std::string_view(what) == "offers" ? "#OFFERS" : "#LOCATIONS");
+    for (const auto& [what, index] :
+         {std::pair{"offers", "#OFFERS"}, {"locations", "#LOCATIONS"}}) {
+      q.partition = "BRAND#" + brand + index;
       if (!table.query(q).items.empty()) {
         table.update(brandKey(id), {"REMOVE deletingUntil", ours.condition, {}, ours.values});
         throw brandNotEmpty(brand, what);

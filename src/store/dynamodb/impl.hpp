@@ -115,7 +115,8 @@ class DynamoDbStore::Impl {
     json::object data;
   };
   // Adds the event's attributes (and the pending-events queue key) to a PutItem item, or
-  // to an UpdateItem expression's SET clause.
+  // to an UpdateItem expression's SET clause; both from carriedAttributes.
+  json::object carriedAttributes(std::string_view pk, const CarriedEvent& event) const;
   void carry(json::object& item, const CarriedEvent& event) const;
   void carry(Expression& e, const Key& key, const CarriedEvent& event) const;
   // The event an item carries, if any.
@@ -167,12 +168,11 @@ class DynamoDbStore::Impl {
   // Brings a link item that is mid-operation to rest: waits for its live owner, takes
   // over from a dead one, finishes a bulk page's leftovers.
   void settle(const json::object& link);
-  // Throws unavailable when a lease taken at `start` has too little time left to write.
-  void checkLease(std::chrono::steady_clock::time_point start) const;
-  // The send-by deadline of the counter writes under a lease taken at `start` (the point
-  // checkLease refuses at), for an aws::SendBy guard: a write held up past it is not sent.
-  aws::SendBy::Deadline leaseFence(std::chrono::steady_clock::time_point start) const {
-    return aws::SendBy::Deadline{aws::SendBy::at(start + options.lease * 2 / 3)};
+  // The send-by deadline (aws::SendBy) of writes under a lease taken or last renewed at
+  // `start`: two thirds into it, the last third left for a write already sent to land.
+  // Past it the client refuses to send (503), so no write lands after a successor took over.
+  std::int64_t fenceAt(std::chrono::steady_clock::time_point start) const {
+    return aws::SendBy::at(start + options.lease * 2 / 3);
   }
   domain::Millis leaseUntil() const;
   // A single link or unlink that failed gives its link item's lease back (if the item is

@@ -219,14 +219,16 @@ void askForCurrent(json::object& request, Table::Current* current) {
   }
 }
 
-void keepCurrent(const ServiceError& e, Table::Current* current) {
+}  // namespace
+
+void Table::keepCurrent(const ServiceError& e, const Key& key, Current* current) {
   if (!current) return;
   if (const auto* item = e.body().if_contains("Item"); item && item->is_object()) {
     *current = fromAttributes(item->as_object());
+  } else {
+    *current = get(key);
   }
 }
-
-}  // namespace
 
 bool Table::put(const json::object& item, const Expression& condition, Current* current) {
   json::object request{{"TableName", name_}, {"Item", toAttributes(item)}};
@@ -237,7 +239,11 @@ bool Table::put(const json::object& item, const Expression& condition, Current* 
     return true;
   } catch (const ServiceError& e) {
     if (!e.conditionFailed()) translate(e, "PutItem");
-    keepCurrent(e, current);
+    if (current) {
+      keepCurrent(e,
+                  {std::string(item.at("PK").as_string()), std::string(item.at("SK").as_string())},
+                  current);
+    }
     return false;
   }
 }
@@ -252,7 +258,7 @@ std::optional<json::object> Table::update(const Key& key, const Expression& e, C
     return attrs ? fromAttributes(attrs->as_object()) : json::object{};
   } catch (const ServiceError& err) {
     if (!err.conditionFailed()) translate(err, "UpdateItem");
-    keepCurrent(err, current);
+    keepCurrent(err, key, current);
     return std::nullopt;
   }
 }

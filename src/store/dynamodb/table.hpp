@@ -84,10 +84,10 @@ class Table {
   // Up to any number of keys (chunked by 100); missing items are absent from the result.
   std::vector<boost::json::object> batchGet(const std::vector<Key>& keys);
 
-  // Where a refused write leaves the item as it stands: `current` is set when the endpoint
-  // returned it with the refusal (ReturnValuesOnConditionCheckFailure ALL_OLD: DynamoDB
-  // and moto do, when the item exists; dynalite never does), saving the read that
-  // otherwise follows. Unset, the caller reads the item itself.
+  // Where a refused write leaves the item as it stands (nullopt: there is none). Asked for
+  // with the refusal (ReturnValuesOnConditionCheckFailure ALL_OLD: DynamoDB and moto
+  // return it when the item exists, dynalite never does) and read with a strongly
+  // consistent GetItem only when it did not come.
   using Current = std::optional<boost::json::object>;
 
   // PutItem; returns false when the condition failed.
@@ -110,6 +110,8 @@ class Table {
 
  private:
   boost::json::object keyOf(const Key& key) const;
+  // Fills `current` (when asked for) after a refusal, from the refusal or by a read.
+  void keepCurrent(const ServiceError& e, const Key& key, Current* current);
   // Translates ServiceError outside the expected ones into domain errors.
   [[noreturn]] void translate(const ServiceError& e, std::string_view operation);
 
