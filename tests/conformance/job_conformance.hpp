@@ -3,6 +3,8 @@
 // proof that a bulk job resumes exactly whichever store call fails.
 #pragma once
 
+#include <mutex>
+
 #include "jobs/runner.hpp"
 #include "store_conformance.hpp"
 #include "support/failing_store.hpp"
@@ -352,11 +354,35 @@ TYPED_TEST_P(JobConformance, DeliveriesAreFannedOutRetriedAndRecorded) {
             ErrorCode::not_found);
 }
 
+// The listener that wakes the dispatcher runs only once the events it announces can be
+// fanned out: a scan it triggers at once must find them, or the woken dispatcher goes
+// back to an idle wait with the events unseen.
+TYPED_TEST_P(JobConformance, TheAppendedListenerRunsOnceItsEventsAreVisible) {
+  auto& s = this->store();
+  s.createWebhook({domain::newId(), "http://127.0.0.1:9/all", {"*"}, "0123456789abcdef", 1});
+  const domain::Millis now = 1'000'000;
+  std::mutex mutex;  // the engine may call the listener from several threads
+  std::size_t calls = 0;
+  std::size_t fannedOut = 0;
+  s.onEventsAppended([&] {
+    std::lock_guard lock(mutex);
+    ++calls;
+    fannedOut += s.fanOutEvents(100, now);
+  });
+  auto b = this->brand();
+  this->locations(b.id, 3);
+  s.onEventsAppended(nullptr);
+  EXPECT_GT(calls, 0u) << "the listener was not called";
+  EXPECT_EQ(fannedOut, 4u) << "1 brand and 3 locations created, fanned out by the listener";
+  EXPECT_EQ(s.fanOutEvents(100, now), 0u) << "an event was left for the next idle scan";
+}
+
 REGISTER_TYPED_TEST_SUITE_P(JobConformance, LinkJobLinksEveryLocationOnceWithHonestCounts,
                             OneActiveJobPerOfferAndNoDeleteWhileActive,
                             CancelStopsBetweenPagesWithTruthfulCounts, UnlinkAllEmptiesTheOffer,
                             JobsRacingSingleRequestsStayExact,
                             EveryFailedCallResumesToTheSameExactEnd, OutboxRecordsChangesInOrder,
-                            DeliveriesAreFannedOutRetriedAndRecorded);
+                            DeliveriesAreFannedOutRetriedAndRecorded,
+                            TheAppendedListenerRunsOnceItsEventsAreVisible);
 
 }  // namespace offers::testing

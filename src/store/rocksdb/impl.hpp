@@ -195,9 +195,15 @@ class Tx {
   }
   // Appends an event, numbered now, written with the batch.
   void event(std::string_view type, json::object data);
+  // The listener runs once the events are visible to fanOutEvents: after their seqs are
+  // released, not merely written (a scan between the two would skip them, and the woken
+  // dispatcher would go back to an idle wait).
   void commit() {
     impl_.write(batch);
-    if (!seqs_.empty() && impl_.onEvents) impl_.onEvents();
+    if (seqs_.empty()) return;
+    impl_.releaseSeqs(seqs_);
+    seqs_.clear();
+    if (impl_.onEvents) impl_.onEvents();
   }
 
   ::rocksdb::WriteBatch batch;
