@@ -30,6 +30,8 @@ std::optional<Engine> parseEngine(std::string_view name);
 struct Config {
   Command command = Command::help;
   http::ServerOptions server;
+  // server.handlerThreads as given; unset ("auto"): chosen by engine when serving.
+  std::optional<unsigned> handlerThreads;
   Engine store = Engine::rocksdb;
   std::string dataDir = "./data";
   store::dynamodb::Options dynamodb;    // endpoint, table, region, lease, event lag

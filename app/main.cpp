@@ -62,11 +62,10 @@ int serve(app::Config config) {
   // Every store operation is timed and its failures counted (/metrics).
   store::ObservedStore store(*opened, engine);
   metrics::registry().buildInfo.with({OFFERS_VERSION, engine}).set(1);
-  if (config.store == app::Engine::dynamodb && config.server.threads == 0) {
-    // Handlers wait on DynamoDB's round trips: many more threads than cores keep the
-    // cores busy (see docs/architecture.md).
-    config.server.threads = std::max(32u, 8 * std::thread::hardware_concurrency());
-  }
+  // Handlers on DynamoDB wait on its round trips: they run on a pool of their own, so the
+  // connection threads (one per core) stay free (docs/architecture.md, "Threads").
+  config.server.handlerThreads =
+      config.handlerThreads.value_or(config.store == app::Engine::dynamodb ? 32 : 0);
   if (config.seed) runSeed(store, config);
   service::Service service(store);
   // Webhook targets must be public unless --allow-private-webhooks: checked here at

@@ -74,6 +74,24 @@ Value wholeNumber(At at, unsigned long min, unsigned long max) {
           }};
 }
 
+// A whole number, or "auto" (unset: the engine decides, see main.cpp).
+template <class At>
+Value wholeNumberOrAuto(At at, unsigned long min, unsigned long max) {
+  return {[at](const Config& c) {
+            const auto& value = at(c);
+            return value ? std::to_string(*value) : std::string("auto");
+          },
+          [at, min, max](Config& c, const std::string& n, const std::string& v) {
+            auto& target = at(c);
+            if (v == "auto") {
+              target.reset();
+            } else {
+              target = static_cast<typename std::remove_cvref_t<decltype(target)>::value_type>(
+                  parseNumber(n, v, min, max));
+            }
+          }};
+}
+
 // A duration in whole milliseconds, at most a day.
 template <class At>
 Value milliseconds(At at, unsigned long min) {
@@ -134,9 +152,13 @@ std::vector<Setting> makeSettings() {
                   "port to listen on; 0 picks a free one (logged)",
                   wholeNumber(field(&Config::server, &Server::port), 0, 65535)));
   s.push_back(row("--threads", "OFFERS_THREADS", kServe, "N",
-                  "HTTP worker threads; 0: one per core (on DynamoDB at least 32, since "
-                  "handlers wait on its round trips)",
+                  "threads that serve connections; 0: one per core",
                   wholeNumber(field(&Config::server, &Server::threads), 0, 256)));
+  s.push_back(row("--handler-threads", "OFFERS_HANDLER_THREADS", kServe, "N",
+                  "threads that run request handlers apart from the connection threads, the "
+                  "most requests handled at once; 0: on the connection's thread; auto: 0 on "
+                  "the embedded engine, 32 on DynamoDB, whose handlers wait on its round trips",
+                  wholeNumberOrAuto(field(&Config::handlerThreads), 0, 1024)));
   s.push_back(row("--seed", "OFFERS_SEED", kServe, "",
                   "insert the sample data where absent, never overwriting",
                   onOff(field(&Config::seed))));

@@ -11,7 +11,8 @@
 #    requests each one takes, by operation.
 # 3. Starts `offers-api serve --store dynamodb --create-table --dynamodb-event-lag-ms 0` on
 #    a fresh table and measures new links over HTTP with wrk and bench/link.lua, followed
-#    by run.sh's exactness check (the same code: it is taken from run.sh, not copied).
+#    by run.sh's exactness check (the same code: it is taken from run.sh, not copied),
+#    then GET /v1/offers/{id} over the same offers with wrk and bench/get.lua.
 # 4. Starts another server on another fresh table and times one link-brand-locations job
 #    over DDB_BULK_LOCATIONS locations (server side, from the job's started/finished).
 # 5. Starts a server on a fresh table and leaves it idle for DDB_IDLE_SECONDS: the DynamoDB
@@ -174,6 +175,15 @@ start_ddb_server() {
     --create-table --dynamodb-event-lag-ms 0 "$@"
 }
 
+# ddb_wrk NAME SCRIPT [VAR=VALUE...]: lib.sh's wrk_phase on the server's /v1/offers with
+# this benchmark's wrk settings.
+ddb_wrk() {
+  local name=$1 script=$2
+  shift 2
+  wrk_phase "$name" "$script" "http://127.0.0.1:$PORT/v1/offers" "$WRK_THREADS" "$CONNECTIONS" \
+    "$DURATION" $((duration_s + 60)) "$@"
+}
+
 # ---------------------------------------------------------------------------------------
 # run.sh's embedded helper (setup of brand/offers/locations, and the exactness check of a
 # link phase) is the one copy of that code: take it from there rather than copy it.
@@ -257,8 +267,9 @@ def report(work, out_md, out_json):
     def load(name):
         with open(os.path.join(work, name)) as f:
             return json.load(f)
-    meta, cost, wrk, verify, bulk = (load(n) for n in
-                                     ("meta.json", "cost.json", "link.json", "verify.json", "job.json"))
+    meta, cost, wrk, verify, bulk, get = (
+        load(n) for n in ("meta.json", "cost.json", "link.json", "verify.json", "job.json",
+                          "get.json"))
     puts = cost["ceiling"]["puts_per_s"]
     link, unlink = cost["links"]["link"], cost["links"]["unlink"]
     ljob, ujob = cost["bulk"]["link_job"], cost["bulk"]["unlink_job"]
@@ -321,6 +332,10 @@ def report(work, out_md, out_json):
         f"{n(http_links)} links/s | {wrk['latency_us']['p50'] / 1000:.1f} / "
         f"{wrk['latency_us']['p99'] / 1000:.1f} | {http_links / puts:.3f} | "
         f"{pct(http_links / (puts / per_link))} |",
+        f"| GET /v1/offers/{{id}}: same server and wrk settings, after the links "
+        f"({get['errors']['status']} errors) | {n(get['rps'])} requests/s | "
+        f"{get['latency_us']['p50'] / 1000:.1f} / {get['latency_us']['p99'] / 1000:.1f} | "
+        f"{get['rps'] / puts:.3f} | |",
         f"| link job, {n(bulk['size'])} locations, --job-page-size {meta['page_size']} "
         f"(server wall {bulk['server_wall_s']:.2f} s) | {n(http_bulk)} locations/s | | "
         f"{http_bulk / puts:.3f} | {pct(http_bulk / (puts / per_location))} |",
@@ -363,7 +378,8 @@ def report(work, out_md, out_json):
     with open(out_md, "w") as f:
         f.write(text)
     with open(out_json, "w") as f:
-        json.dump({"meta": meta, "cost": cost, "http_links": {"links_per_s": http_links, "wrk": wrk,
+        json.dump({"meta": meta, "cost": cost, "get_offer": get,
+                   "http_links": {"links_per_s": http_links, "wrk": wrk,
                    "verify": verify}, "http_job": bulk}, f, indent=1)
     print(text)
 
@@ -407,24 +423,16 @@ log "link phase: server on port $PORT, table $table; $HTTP_OFFERS offers, $HTTP_
 run_bounded 600 - python3 "$WORK/bench.py" setup "$PORT" "$HTTP_OFFERS" "$HTTP_LOCATIONS" \
   "$WORK/links" || die "setup of the link phase failed"
 wait_fanout "$table"
-log "wrk: new links (-t $WRK_THREADS -c $CONNECTIONS -d $DURATION)"
-run_bounded $((duration_s + 60)) "$WORK/link.txt" \
-  env BENCH_RESULT_FILE="$WORK/link.json" BENCH_THREADS="$WRK_THREADS" \
-  BENCH_OFFERS_FILE="$WORK/links/offers.txt" BENCH_LOCATIONS_FILE="$WORK/links/locations.txt" \
-  wrk -t "$WRK_THREADS" -c "$CONNECTIONS" -d "$DURATION" --timeout 10s --latency \
-  -s "$BENCH_DIR/link.lua" "http://127.0.0.1:$PORT/v1/offers" || {
-  cat "$WORK/link.txt" >&2
-  die "wrk failed in the link phase"
-}
-grep -v '^BENCH_RESULT ' "$WORK/link.txt" | sed 's/^/    /' >&2
-[[ -s $WORK/link.json ]] || die "wrk wrote no result (Lua error?)"
-kill -0 "$SERVER_PID" 2>/dev/null || die "the server died during the link phase"
+ddb_wrk link link.lua BENCH_OFFERS_FILE="$WORK/links/offers.txt" \
+  BENCH_LOCATIONS_FILE="$WORK/links/locations.txt"
 log "verifying the link counters"
 rc=0
 run_bounded 600 - python3 "$WORK/bench.py" verify "$PORT" "$WORK/links" "$WORK/link.json" \
   "$WORK/verify.json" || rc=$?
 ((rc <= 1)) || die "verification could not run"
 ((rc == 0)) || verdict=1
+# Reads on the same server: GET /v1/offers/{id} over the phase's offers.
+ddb_wrk get get.lua BENCH_PATHS_FILE="$WORK/links/offer-paths.txt"
 stop_server
 [[ $SERVER_STATUS == 0 ]] || log "warning: the server exited with status $SERVER_STATUS on SIGTERM"
 server_problems "$WORK/links"

@@ -1,6 +1,6 @@
-# Shared by bench/run.sh and bench/bulk.sh (sourced, not run): the server lifecycle, the
-# temporary directory and its cleanup, logging, and the checks and bits of reporting both
-# benchmarks make. The sourcing script has already run `set -euo pipefail` and sets
+# Shared by the benchmark scripts (sourced, not run): the server lifecycle, the
+# temporary directory and its cleanup, logging, wrk phases, and the checks and bits of
+# reporting they share. The sourcing script has already run `set -euo pipefail` and sets
 # LOG_TAG (the log prefix) before sourcing, and KEEP (1: keep the temporary directory)
 # before calling make_work.
 #
@@ -96,6 +96,26 @@ run_bounded() {
   wait "$CHILD_PID" || rc=$?
   CHILD_PID=
   return "$rc"
+}
+
+# wrk_phase NAME SCRIPT URL THREADS CONNECTIONS DURATION BOUND_S [VAR=VALUE...]: wrk with
+# bench/SCRIPT on URL, given at most BOUND_S seconds, the VARs in its environment; its
+# result in $WORK/NAME.json, its output in $WORK/NAME.txt (echoed, indented, to stderr).
+# Dies when wrk fails, writes no result, or the server (SERVER_PID) died meanwhile.
+wrk_phase() {
+  local name=$1 script=$2 url=$3 threads=$4 connections=$5 duration=$6 bound=$7
+  shift 7
+  log "wrk: $name ($url, -t $threads -c $connections -d $duration)"
+  run_bounded "$bound" "$WORK/$name.txt" \
+    env BENCH_RESULT_FILE="$WORK/$name.json" BENCH_THREADS="$threads" "$@" \
+    wrk -t "$threads" -c "$connections" -d "$duration" --timeout 10s --latency \
+    -s "$BENCH_DIR/$script" "$url" || {
+    cat "$WORK/$name.txt" >&2
+    die "wrk failed in phase $name"
+  }
+  grep -v '^BENCH_RESULT ' "$WORK/$name.txt" | sed 's/^/    /' >&2
+  [[ -s $WORK/$name.json ]] || die "wrk phase $name wrote no result (Lua error?)"
+  kill -0 "$SERVER_PID" 2>/dev/null || die "the server died during phase $name"
 }
 
 # start_server DIR [SERVER OPTION...]: starts offers-api on loopback, an ephemeral port and

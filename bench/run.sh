@@ -311,19 +311,10 @@ run_bounded 150 - python3 "$WORK/bench.py" setup "$PORT" "$N_OFFERS" "$N_LOCATIO
 
 # run_wrk NAME SCRIPT URL [VAR=VALUE...]: one wrk phase; its JSON lands in $WORK/NAME.json.
 run_wrk() {
-  local name=$1 script=$2 url=$3 duration=${WRK_DURATION:-$DURATION}
+  local name=$1 script=$2 url=$3
   shift 3
-  log "wrk: $name ($url, $duration)"
-  run_bounded $((duration_s + 60)) "$WORK/$name.txt" \
-    env BENCH_RESULT_FILE="$WORK/$name.json" BENCH_THREADS="$THREADS" "$@" \
-    wrk -t "$THREADS" -c "$CONNECTIONS" -d "$duration" --timeout 10s --latency \
-    -s "$BENCH_DIR/$script" "$url" || {
-    cat "$WORK/$name.txt" >&2
-    die "wrk failed in phase $name"
-  }
-  grep -v '^BENCH_RESULT ' "$WORK/$name.txt" | sed 's/^/    /' >&2
-  [[ -s $WORK/$name.json ]] || die "wrk phase $name wrote no result (Lua error?)"
-  kill -0 "$SERVER_PID" 2>/dev/null || die "the server died during phase $name"
+  wrk_phase "$name" "$script" "$url" "$THREADS" "$CONNECTIONS" "${WRK_DURATION:-$DURATION}" \
+    $((duration_s + 60)) "$@"
 }
 
 if [[ $WARMUP != 0 && $WARMUP != 0s ]]; then

@@ -5,6 +5,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -100,6 +101,9 @@ class Server::Impl {
     for (unsigned i = 0; i < n; ++i) {
       contexts_.push_back(std::make_unique<asio::io_context>(1));
     }
+    if (options_.handlerThreads > 0) {
+      handlers_ = std::make_unique<asio::thread_pool>(options_.handlerThreads);
+    }
     acceptor_ = std::make_unique<tcp::acceptor>(*contexts_[0]);
     listen();
   }
@@ -117,6 +121,9 @@ class Server::Impl {
     }
     contexts_[0]->run();
     for (auto& t : threads) t.join();
+    // A handler still running (past the drain timeout) reads its request from a
+    // connection's coroutine frame: it must end before the contexts, and the frames, go.
+    if (handlers_) handlers_->join();
   }
 
   void stop() {
@@ -175,6 +182,16 @@ class Server::Impl {
     }
     log::flush();
     for (auto& c : contexts_) c->stop();
+  }
+
+  // Runs the handler on the handler pool and resumes on this connection's thread: a
+  // handler that waits on its store's round trips holds a pool thread, never a thread
+  // that serves sockets.
+  asio::awaitable<Api::Outcome> handleOnPool(const Request& request) {
+    co_return co_await asio::co_spawn(
+        *handlers_,
+        [this, &request]() -> asio::awaitable<Api::Outcome> { co_return api_.handle(request); },
+        asio::use_awaitable);
   }
 
   asio::awaitable<void> acceptLoop() {
@@ -350,7 +367,13 @@ class Server::Impl {
       auto message = parser.release();
       Request request{message.method(), std::string(message.target()), std::move(message.body()),
                       std::string(message[beast::http::field::authorization]), remote};
-      auto outcome = api_.handle(request);
+      // Not a ?: with co_await in one arm: gcc 12 destroys that temporary twice.
+      Api::Outcome outcome;
+      if (handlers_) {
+        outcome = co_await handleOnPool(request);
+      } else {
+        outcome = api_.handle(request);
+      }
       outcome.response.headers.emplace_back("X-Request-Id", requestId);
       const bool keepAlive = message.keep_alive() && !stopping_;
       co_await send(stream, outcome.response, keepAlive, message.version());
@@ -406,6 +429,7 @@ class Server::Impl {
   ServerOptions options_;
   const Api& api_;
   std::vector<std::unique_ptr<asio::io_context>> contexts_;
+  std::unique_ptr<asio::thread_pool> handlers_;  // ServerOptions::handlerThreads; may be null
   std::unique_ptr<tcp::acceptor> acceptor_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> inFlight_{0};

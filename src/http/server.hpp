@@ -1,6 +1,7 @@
 // The Beast/Asio adapter: sockets in, Api::handle, sockets out. One io_context per
 // thread (no strands: a connection lives on one thread); a single acceptor hands new
-// connections round-robin to the contexts. It also owns what belongs to the transport:
+// connections round-robin to the contexts; handlers run there or, when handlerThreads is
+// set, on a pool of their own. It also owns what belongs to the transport:
 // timeouts, the connection limit, X-Request-Id, the request log line and the request
 // metrics.
 #pragma once
@@ -16,8 +17,12 @@ namespace offers::http {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  unsigned short port = 8080;           // 0: an ephemeral port, see Server::port()
-  unsigned threads = 0;                 // 0: one per core
+  unsigned short port = 8080;  // 0: an ephemeral port, see Server::port()
+  unsigned threads = 0;        // 0: one per core
+  // 0: a request's handler runs on its connection's thread. N: on a pool of N threads of
+  // its own, so that handlers that wait on the network (the DynamoDB engine) never hold a
+  // thread that serves sockets; N bounds the requests handled at once.
+  unsigned handlerThreads = 0;
   std::size_t bodyLimit = 1024 * 1024;  // larger: 413
   std::size_t headerLimit = 16 * 1024;  // larger: 431
   // A connection with no request under way is closed after this long.
