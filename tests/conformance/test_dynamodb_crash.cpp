@@ -7,15 +7,18 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <boost/json/serialize.hpp>
 #include <functional>
 #include <map>
 #include <memory>
 #include <set>
 #include <thread>
 
+#include "aws/client.hpp"
 #include "domain/error.hpp"
 #include "domain/id.hpp"
 #include "store/dynamodb/dynamodb_store.hpp"
+#include "store/dynamodb/table.hpp"
 #include "support/emulator.hpp"
 
 namespace offers::testing {
@@ -477,18 +480,23 @@ void expectCreatedOnce(store::Store& s, const std::vector<domain::Location>& bat
   }
 }
 
+// everyCrash's setup for a batch: a world with a brand, and five new locations of it in
+// `batch`.
+auto batchOfFive(std::vector<domain::Location>& batch) {
+  return [&batch] {
+    auto w = std::make_unique<World>(0, 0);
+    batch = newLocations(w->brand, 5);
+    return w;
+  };
+}
+
 // A location batch whose process dies at any request is finished by the client's retry
 // of the same request once the dead attempt's lease has run out: each location once,
 // each with its event.
 TEST(DynamoDbCrash, LocationBatchRetriedAfterADeathIsCreatedOnceWithItsEvents) {
   std::vector<domain::Location> batch;
   everyCrash(
-      [&] {
-        auto w = std::make_unique<World>(0, 0);
-        batch = newLocations(w->brand, 5);
-        return w;
-      },
-      [&](World&, store::Store& s) { s.createLocations(batch); },
+      batchOfFive(batch), [&](World&, store::Store& s) { s.createLocations(batch); },
       [&](World&, store::Store& s) {
         std::this_thread::sleep_for(kLease + std::chrono::milliseconds(50));
         try {
@@ -501,6 +509,104 @@ TEST(DynamoDbCrash, LocationBatchRetriedAfterADeathIsCreatedOnceWithItsEvents) {
       [&](World&, store::Store& s, bool, const std::string& where) {
         expectCreatedOnce(s, batch, where);
       });
+}
+
+// A committed link's token comes out of both items after the answer, gathered with the
+// other tokens of the item; the store's shutdown takes out what is still waiting. So
+// after links from many threads to one offer, and the store gone at once, no item keeps
+// a token, and the counters are exact.
+TEST(DynamoDbCrash, CommittedTokensAreTakenOutEvenByAStoreClosedAtOnce) {
+  World w(1, 12);
+  {
+    auto s = open(w.table, nullptr);
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (std::size_t i = t; i < w.locations.size(); i += 4) {
+          s->link(w.offers[0].id, w.locations[i].id);
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    s->unlink(w.offers[0].id, w.locations[0].id);
+  }  // closed at once: its last round runs now
+  aws::Client client(options(w.table).client);
+  store::dynamodb::Table table(client, w.table);
+  auto offer = table.get({"OFFER#" + w.offers[0].id, "OFFER"});
+  ASSERT_TRUE(offer);
+  EXPECT_FALSE(offer->contains("ops")) << boost::json::serialize(*offer);
+  for (const auto& l : w.locations) {
+    auto location = table.get({"LOCATION#" + l.id, "LOCATION"});
+    ASSERT_TRUE(location);
+    EXPECT_FALSE(location->contains("ops")) << boost::json::serialize(*location);
+  }
+  auto healthy = open(w.table, nullptr);
+  EXPECT_EQ(healthy->getOffer(w.offers[0].id)->locationsTotal, 11);
+  w.expectExact(*healthy, "after the links");
+}
+
+// A location batch whose process dies at any request and whose client never retries:
+// once its lease has run out, the repair idle workers run leaves all of it (each with
+// its event, once) or none of it (no event), and lets the batch go, so that the same
+// request sent later is answered at once.
+TEST(DynamoDbCrash, LocationBatchNeverRetriedIsSweptToAllOrNothing) {
+  std::vector<domain::Location> batch;
+  everyCrash(
+      batchOfFive(batch), [&](World&, store::Store& s) { s.createLocations(batch); },
+      [&](World&, store::Store& s) { repairAfterLease(dynamic_cast<DynamoDbStore&>(s)); },
+      [&](World&, store::Store& s, bool, const std::string& where) {
+        std::size_t present = 0;
+        for (const auto& l : batch) present += s.getLocation(l.id) ? 1 : 0;
+        if (present == batch.size()) {
+          expectCreatedOnce(s, batch, where);
+          try {
+            s.createLocations(batch);
+            ADD_FAILURE() << where << ": created twice";
+          } catch (const Error& e) {
+            EXPECT_EQ(e.code(), ErrorCode::conflict) << where << ": " << e.what();
+          }
+          return;
+        }
+        EXPECT_EQ(present, 0u) << where << ": part of the batch was left";
+        const auto events = createdEvents(s);
+        for (const auto& l : batch) {
+          EXPECT_FALSE(events.contains(l.id)) << where << ": an event for " << l.id;
+        }
+        s.createLocations(batch);  // the batch is free again: no 503 "in progress"
+        expectCreatedOnce(s, batch, where);
+      });
+}
+
+// The sweep keeps a location of an abandoned batch that a link has counted meanwhile
+// (someone used it): it stays, with its created event; the rest goes.
+TEST(DynamoDbCrash, TheSweepKeepsALocationOfAnAbandonedBatchThatWasLinked) {
+  World w(1, 0);
+  auto batch = newLocations(w.brand, 4);
+  Doom doom;
+  auto opts = options(w.table);
+  opts.parallelism = 1;  // one put at a time: the first two are in when it dies
+  opts.client.faultHook = [&doom](std::string_view op, CallPhase p) { doom(op, p); };
+  {
+    DynamoDbStore dying(opts);
+    doom.phase = CallPhase::before;
+    doom.arm(5);  // 0 the brand, 1 the record, 2 the read of the ids, 3-4 two puts, dead
+    EXPECT_THROW(dying.createLocations(batch), Error);
+  }
+  auto healthy = open(w.table, nullptr);
+  ASSERT_TRUE(healthy->getLocation(batch[0].id));
+  ASSERT_TRUE(healthy->getLocation(batch[1].id));
+  ASSERT_FALSE(healthy->getLocation(batch[2].id));
+  healthy->link(w.offers[0].id, batch[1].id);
+  repairAfterLease(*healthy);
+  EXPECT_FALSE(healthy->getLocation(batch[0].id)) << "an unused location of the batch stayed";
+  auto kept = healthy->getLocation(batch[1].id);
+  ASSERT_TRUE(kept) << "the linked location was taken back";
+  EXPECT_EQ(kept->offersTotal, 1);
+  const auto events = createdEvents(*healthy);
+  ASSERT_TRUE(events.contains(batch[1].id));
+  EXPECT_EQ(events.at(batch[1].id).size(), 1u);
+  EXPECT_FALSE(events.contains(batch[0].id));
+  w.expectExact(*healthy, "after the sweep");
 }
 
 // A batch meets a failing request mid-way (the nth put, the process alive): the client

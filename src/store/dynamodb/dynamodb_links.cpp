@@ -80,18 +80,22 @@ void DynamoDbStore::Impl::takeBack(const Key& key, std::string_view field,
                      {{":minus", N(-1)}, {":ts", SS(token)}, {":t", S(token)}}});
 }
 
-std::pair<domain::Offer, domain::Location> DynamoDbStore::Impl::forgetTokens(
-    const std::string& offerId, const std::string& locationId, const std::string& token) {
-  // Committed: each removal stands alone, so both go at once (one round trip, not two).
-  std::optional<json::object> offer;
-  std::optional<json::object> location;
-  parallel(2, [&](std::size_t i) {
-    if (i == 0) {
-      offer = forgetToken(offerKey(offerId), token);
-    } else {
-      location = forgetToken(locationKey(locationId), token);
+std::pair<domain::Offer, domain::Location> DynamoDbStore::Impl::afterCommit(
+    const std::string& offerId, const std::string& locationId, const std::string& token,
+    std::optional<json::object> offer, std::optional<json::object> location) {
+  // Committed: the token guards nothing any more, and comes out after the answer.
+  forgetLater(offerKey(offerId), token);
+  forgetLater(locationKey(locationId), token);
+  // The items as the counter moves left them; read only where a move had landed before
+  // (an operation taken over or resumed).
+  if (!offer || !location) {
+    std::vector<Key> keys;
+    if (!offer) keys.push_back(offerKey(offerId));
+    if (!location) keys.push_back(locationKey(locationId));
+    for (auto& item : table.batchGet(keys)) {
+      (text(item, "SK") == "OFFER" ? offer : location) = std::move(item);
     }
-  });
+  }
   if (!offer) domain::throwNotFound("offer", offerId);
   if (!location) domain::throwNotFound("location", locationId);
   return {domain::offerFromJson(*offer), domain::locationFromJson(*location)};
@@ -103,6 +107,8 @@ domain::LinkResult DynamoDbStore::Impl::finishLink(const std::string& offerId,
                                                    Clock::time_point leaseStart) {
   const auto link = linkKey(offerId, locationId);
   const Expression ours{"", "op = :t", {}, {{":t", S(token)}}};
+  std::optional<json::object> offer;
+  std::optional<json::object> location;
   {
     const aws::SendBy::Deadline fence{fenceAt(leaseStart)};
     aws::SendBy sendBy(&fence);
@@ -114,9 +120,10 @@ domain::LinkResult DynamoDbStore::Impl::finishLink(const std::string& offerId,
     Applied onOffer = Applied::now;
     parallel(2, [&](std::size_t i) {
       if (i == 0) {
-        onLocation = applyCounter(locationKey(locationId), "offersTotal", 1, token, true);
+        onLocation =
+            applyCounter(locationKey(locationId), "offersTotal", 1, token, true, &location);
       } else {
-        onOffer = applyCounter(offerKey(offerId), "locationsTotal", 1, token, false);
+        onOffer = applyCounter(offerKey(offerId), "locationsTotal", 1, token, false, &offer);
       }
     });
     if (onLocation == Applied::missing || onOffer == Applied::missing) {
@@ -134,30 +141,34 @@ domain::LinkResult DynamoDbStore::Impl::finishLink(const std::string& offerId,
                       "op = :t",
                       {{"#st", "state"}},
                       {{":linked", S(kLinked)}, {":t", S(token)}}});
-  auto [offer, location] = forgetTokens(offerId, locationId, token);
-  return {std::move(offer), std::move(location), true};
+  auto [now, counted] =
+      afterCommit(offerId, locationId, token, std::move(offer), std::move(location));
+  return {std::move(now), std::move(counted), true};
 }
 
 domain::UnlinkResult DynamoDbStore::Impl::finishUnlink(const std::string& offerId,
                                                        const std::string& locationId,
                                                        const std::string& token,
                                                        Clock::time_point leaseStart) {
+  std::optional<json::object> offer;
+  std::optional<json::object> location;
   {
     const aws::SendBy::Deadline fence{fenceAt(leaseStart)};
     aws::SendBy sendBy(&fence);
     // Both at once: neither refuses (an item gone has nothing left to count).
     parallel(2, [&](std::size_t i) {
       if (i == 0) {
-        applyCounter(locationKey(locationId), "offersTotal", -1, token, false);
+        applyCounter(locationKey(locationId), "offersTotal", -1, token, false, &location);
       } else {
-        applyCounter(offerKey(offerId), "locationsTotal", -1, token, false);
+        applyCounter(offerKey(offerId), "locationsTotal", -1, token, false, &offer);
       }
     });
   }
   appendEvent("link.deleted", linkEventData(offerId, locationId), token);
   table.remove(linkKey(offerId, locationId), {"", "op = :t", {}, {{":t", S(token)}}});
-  auto [offer, location] = forgetTokens(offerId, locationId, token);
-  return {std::move(offer), std::move(location)};
+  auto [now, counted] =
+      afterCommit(offerId, locationId, token, std::move(offer), std::move(location));
+  return {std::move(now), std::move(counted)};
 }
 
 void DynamoDbStore::Impl::settle(const json::object& first) {
@@ -224,12 +235,31 @@ domain::LinkResult DynamoDbStore::link(std::string_view offerIdView,
   const std::string locationId(locationIdView);
   auto& t = impl_->table;
   for (int round = 0; round < 50; ++round) {
-    readPair(t, offerId, locationId);  // not_found / brand_mismatch before writing anything
     const auto token = domain::newId();
     const auto start = Clock::now();
     const auto item = pendingLink(offerId, locationId, kLinking, token, impl_->leaseUntil());
+    // The pair's check (not_found, brand_mismatch) and the link item's put go at once: a
+    // `linking` item counts nothing and no list shows it, so one that the check refuses
+    // is only taken back.
+    std::exception_ptr refused;
+    bool put = false;
     Table::Current existing;  // the pair's link item, when there is one already
-    if (t.put(item, {"", "attribute_not_exists(PK)", {}, {}}, &existing)) {
+    impl_->parallel(2, [&](std::size_t i) {
+      if (i == 0) {
+        try {
+          readPair(t, offerId, locationId);
+        } catch (...) {
+          refused = std::current_exception();
+        }
+      } else {
+        put = t.put(item, {"", "attribute_not_exists(PK)", {}, {}}, &existing);
+      }
+    });
+    if (refused) {
+      if (put) t.remove(linkKey(offerId, locationId), {"", "op = :t", {}, {{":t", S(token)}}});
+      std::rethrow_exception(refused);
+    }
+    if (put) {
       try {
         return impl_->finishLink(offerId, locationId, token, start);
       } catch (...) {
@@ -239,7 +269,7 @@ domain::LinkResult DynamoDbStore::link(std::string_view offerIdView,
     }
     if (!existing) continue;
     if (text(*existing, "state") == kLinked) {
-      // Read again: the pair read above predates the link another request just made.
+      // Read again: the pair read above may predate the link another request just made.
       auto [now, counted] = readPair(t, offerId, locationId);
       return {std::move(now), std::move(counted), false};
     }
@@ -254,16 +284,6 @@ domain::UnlinkResult DynamoDbStore::unlink(std::string_view offerIdView,
   const std::string locationId(locationIdView);
   auto& t = impl_->table;
   for (int round = 0; round < 50; ++round) {
-    auto existing = t.get(linkKey(offerId, locationId));
-    if (!existing) {
-      if (!t.get(offerKey(offerId))) domain::throwNotFound("offer", offerId);
-      if (!t.get(locationKey(locationId))) domain::throwNotFound("location", locationId);
-      throw notLinked(offerId, locationId);
-    }
-    if (text(*existing, "state") != kLinked) {
-      impl_->settle(*existing);
-      continue;
-    }
     const auto token = domain::newId();
     const auto start = Clock::now();
     const auto until = impl_->leaseUntil();
@@ -276,7 +296,18 @@ domain::UnlinkResult DynamoDbStore::unlink(std::string_view offerIdView,
                       {":u", N(until)},
                       {":q", S("PENDING#LINKS")},
                       {":qs", S(pendingSortKey(until, offerId, locationId))}}};
-    if (!t.update(linkKey(offerId, locationId), claim)) continue;
+    // Claimed straight away (the condition reads the link): what stands in the way comes
+    // back with the refusal.
+    Table::Current existing;
+    if (!t.update(linkKey(offerId, locationId), claim, &existing)) {
+      if (!existing) {
+        if (!t.get(offerKey(offerId))) domain::throwNotFound("offer", offerId);
+        if (!t.get(locationKey(locationId))) domain::throwNotFound("location", locationId);
+        throw notLinked(offerId, locationId);
+      }
+      if (text(*existing, "state") != kLinked) impl_->settle(*existing);
+      continue;
+    }
     try {
       return impl_->finishUnlink(offerId, locationId, token, start);
     } catch (...) {
@@ -339,8 +370,9 @@ std::size_t DynamoDbStore::repairAbandoned(domain::Millis now) {
       // Still busy, or the store is: the next round tries again.
     }
   }
-  // And the entity events whose process died before publishing them.
-  return stalled.size() + impl_->sweepPendingEvents(now);
+  // And the entity events whose process died before publishing them, and the location
+  // batches it left half-written.
+  return stalled.size() + impl_->sweepPendingEvents(now) + impl_->sweepAbandonedBatches(now);
 }
 
 namespace {

@@ -62,13 +62,19 @@ std::string createdEventId(const std::string& digest, std::size_t i) {
 // Puts are sent in waves; the batch's lease is renewed between waves.
 constexpr std::size_t kWave = 100;
 
+// The sweep's queue of batch records (GSI3), by when their lease runs out.
+constexpr std::string_view kBatchQueue = "PENDING#BATCHES";
+
 // One attempt at a batch, owning the batch's record (`BATCH#<digest>`) while it runs.
 class Batch {
  public:
   Batch(DynamoDbStore::Impl& impl, const std::vector<Location>& locations)
+      : Batch(impl, locations, batchDigest(locations)) {}
+  // The batch of a record found by the sweep: its locations known by id alone.
+  Batch(DynamoDbStore::Impl& impl, const std::vector<Location>& locations, std::string digest)
       : impl_(impl),
         locations_(locations),
-        digest_(batchDigest(locations)),
+        digest_(std::move(digest)),
         record_{"BATCH#" + digest_, "BATCH"},
         token_(domain::newId()),
         stored_(locations.size()),
@@ -86,8 +92,46 @@ class Batch {
         throw brandMissing(batchField(i, locations_.size(), "brandId"), b);
       }
     }
-    // Every location is in: their events, then the record goes. A death in between
-    // leaves the record, and the retry writes the same events again (same ids).
+    finish();
+  }
+
+  // The sweep's part, for a record whose lease ran out (`record` as the sweep read it):
+  // takes the record over, then finishes the batch if every location is in (its events
+  // may be out already, and repeat harmlessly with the same ids), or takes back what is
+  // there if not (no event of it was sent: they go only once all are in). False when a
+  // retry or another sweeper had it first.
+  bool sweep(const json::object& record) {
+    const auto seen = number(record, "leaseUntil");
+    if (!impl_.table.update(
+            record_, leaseTo(impl_.leaseUntil(), "leaseUntil = :seen", {{":seen", N(seen)}}))) {
+      return false;
+    }
+    std::map<std::string, std::size_t> index;
+    std::vector<Key> keys;
+    for (std::size_t i = 0; i < locations_.size(); ++i) {
+      index.emplace(locations_[i].id, i);
+      keys.push_back(locationKey(locations_[i].id));
+      ours_[i] = 1;  // any of them may have been put
+    }
+    std::size_t in = 0;
+    for (const auto& item : impl_.table.batchGet(keys)) {
+      const auto i = index.at(text(item, "id"));
+      if (text(item, "batch") != digest_) continue;
+      stored_[i] = domain::locationFromJson(item);
+      ++in;
+    }
+    if (in < locations_.size()) {
+      rollback();
+    } else {
+      finish();
+    }
+    return true;
+  }
+
+ private:
+  // Every location is in: their events, then the record goes. A death in between leaves
+  // the record, and the retry (or the sweep) writes the same events again (same ids).
+  void finish() {
     std::vector<json::object> data;
     std::vector<std::string> ids;
     for (std::size_t i = 0; i < stored_.size(); ++i) {
@@ -98,15 +142,34 @@ class Batch {
     release();
   }
 
- private:
+  // Sets this attempt as the holder until `until`, and the record's place in the sweep's
+  // queue with it, if `condition` holds.
+  Expression leaseTo(domain::Millis until, std::string condition, json::object values) const {
+    values[":me"] = S(token_);
+    values[":until"] = N(until);
+    values[":q"] = S(queueKey(until));
+    return {"SET #h = :me, leaseUntil = :until, GSI3SK = :q",
+            std::move(condition),
+            {{"#h", "holder"}},
+            std::move(values)};
+  }
+
+  // Records are queued by when their lease runs out: a range read finds the abandoned.
+  std::string queueKey(domain::Millis until) const {
+    return fixed(std::uint64_t(until)) + "/" + digest_;
+  }
+
   // Takes the batch's record: a new one, or the expired one of an attempt whose process
   // died (then this attempt adopts the locations that attempt wrote).
   void claim() {
     for (int round = 0; round < 10; ++round) {
-      json::object record{{"PK", record_.pk},
-                          {"SK", record_.sk},
-                          {"holder", token_},
-                          {"leaseUntil", impl_.leaseUntil()}};
+      const auto until = impl_.leaseUntil();
+      json::array ids;
+      for (const auto& l : locations_) ids.push_back(json::value(l.id));
+      json::object record{{"PK", record_.pk},         {"SK", record_.sk},
+                          {"holder", token_},         {"leaseUntil", until},
+                          {"ids", std::move(ids)},    {"GSI3PK", kBatchQueue},
+                          {"GSI3SK", queueKey(until)}};
       if (impl_.table.put(record, {"", "attribute_not_exists(PK)", {}, {}})) {
         renewed_ = std::chrono::steady_clock::now();
         return;
@@ -118,11 +181,8 @@ class Batch {
         throw Error(ErrorCode::unavailable, "a create of these locations is in progress; try again",
                     "batch " + digest_ + " is held by a live attempt");
       }
-      Expression e{"SET #h = :me, leaseUntil = :until",
-                   "leaseUntil = :seen",
-                   {{"#h", "holder"}},
-                   {{":me", S(token_)}, {":until", N(impl_.leaseUntil())}, {":seen", N(seen)}}};
-      if (impl_.table.update(record_, e)) {
+      if (impl_.table.update(
+              record_, leaseTo(impl_.leaseUntil(), "leaseUntil = :seen", {{":seen", N(seen)}}))) {
         adopting_ = true;
         renewed_ = std::chrono::steady_clock::now();
         return;
@@ -136,11 +196,7 @@ class Batch {
   // record no longer ours means another attempt took the batch over.
   void renew() {
     if (std::chrono::steady_clock::now() - renewed_ < impl_.options.lease / 3) return;
-    Expression e{"SET leaseUntil = :until",
-                 "#h = :me",
-                 {{"#h", "holder"}},
-                 {{":me", S(token_)}, {":until", N(impl_.leaseUntil())}}};
-    if (!impl_.table.update(record_, e)) {
+    if (!impl_.table.update(record_, leaseTo(impl_.leaseUntil(), "#h = :me", {}))) {
       throw Error(ErrorCode::unavailable, "the store is slow; try again",
                   "batch " + digest_ + " was taken over by another attempt");
     }
@@ -284,6 +340,32 @@ void DynamoDbStore::createLocations(const std::vector<Location>& locations) {
     if (!brands[b]) throw brandMissing(batchField(i, locations.size(), "brandId"), b);
   }
   Batch(*impl_, locations).run();
+}
+
+std::size_t DynamoDbStore::Impl::sweepAbandonedBatches(domain::Millis now) {
+  QuerySpec q;
+  q.index = Index::gsi3;
+  q.partition = std::string(kBatchQueue);
+  q.to = fixed(std::uint64_t(std::max<domain::Millis>(now, 0))) + "/~";
+  q.limit = 10;
+  std::size_t swept = 0;
+  for (const auto& record : table.query(q).items) {
+    std::vector<Location> locations;
+    if (const auto* ids = record.if_contains("ids"); ids && ids->is_array()) {
+      for (const auto& id : ids->as_array()) {
+        Location l;
+        l.id = std::string(id.as_string());
+        locations.push_back(std::move(l));
+      }
+    }
+    const auto digest = text(record, "PK").substr(std::string_view("BATCH#").size());
+    try {
+      if (Batch(*this, locations, std::string(digest)).sweep(record)) ++swept;
+    } catch (const Error&) {
+      // The store is failing: the record's new lease runs out, and a later round retries.
+    }
+  }
+  return swept;
 }
 
 }  // namespace offers::store::dynamodb

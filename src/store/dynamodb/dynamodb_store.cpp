@@ -114,11 +114,29 @@ bool hasToken(const json::object& item, std::string_view token) {
 
 // ---- Impl ----
 
+namespace {
+// How long the tokens of committed links gather before a round takes them out: long
+// enough for a hot offer's links to share a write, short beside the lease.
+constexpr std::chrono::milliseconds kForgetRound{50};
+}  // namespace
+
 DynamoDbStore::Impl::Impl(Options o)
     : options(std::move(o)),
       client(options.client),
       table(client, options.table),
-      pool_(options.workerThreads) {
+      pool_(options.workerThreads),
+      forgetter_(
+          [this](const Key& key, const std::vector<std::string>& tokens) {
+            json::array set;
+            for (const auto& t : tokens) set.push_back(json::string(t));
+            // Not on an item that has gone (an update would create it anew).
+            table.update(key, {"DELETE #ops :ts",
+                               "attribute_exists(PK)",
+                               {{"#ops", "ops"}},
+                               {{":ts", json::object{{"SS", std::move(set)}}}}});
+          },
+          [this](std::size_t n, const std::function<void(std::size_t)>& fn) { parallel(n, fn); },
+          kForgetRound) {
   owner = domain::newId();
   std::random_device rd;
   seqSalt_ = (std::uint64_t(rd()) & 0x3FF) << 10;
@@ -126,7 +144,8 @@ DynamoDbStore::Impl::Impl(Options o)
 }
 
 Applied DynamoDbStore::Impl::applyCounter(const Key& key, std::string_view field,
-                                          std::int64_t delta, std::string_view token, bool live) {
+                                          std::int64_t delta, std::string_view token, bool live,
+                                          std::optional<json::object>* after) {
   Expression e;
   e.update = "ADD #f :d, #ops :t";
   e.condition = "attribute_exists(PK) AND NOT contains(#ops, :tok)";
@@ -135,7 +154,10 @@ Applied DynamoDbStore::Impl::applyCounter(const Key& key, std::string_view field
   e.values = {{":d", N(delta)}, {":t", SS(token)}, {":tok", S(token)}};
   for (int round = 0; round < 3; ++round) {
     Table::Current item;
-    if (table.update(key, e, &item)) return Applied::now;
+    if (auto now = table.update(key, e, &item)) {
+      if (after) *after = std::move(now);
+      return Applied::now;
+    }
     if (!item) return Applied::missing;
     if (hasToken(*item, token)) return Applied::before;
     if (live && item->contains("deleting")) return Applied::missing;

@@ -22,6 +22,7 @@
 #include "domain/time.hpp"
 #include "store/dynamodb/dynamodb_store.hpp"
 #include "store/dynamodb/table.hpp"
+#include "store/dynamodb/token_forgetter.hpp"
 #include "store/dynamodb/worker_pool.hpp"
 #include "store/encoding.hpp"
 #include "store/pages.hpp"
@@ -91,11 +92,17 @@ class DynamoDbStore::Impl {
   // ADD `delta` to the item's `field` and `token` to its `ops`, unless the token is there
   // already (the step ran before). `live`: also refuse an item being deleted. `missing`
   // when the item is gone (or being deleted).
+  // `after`, when given, gets the item as the move left it (when it landed now).
   Applied applyCounter(const Key& key, std::string_view field, std::int64_t delta,
-                       std::string_view token, bool live);
+                       std::string_view token, bool live,
+                       std::optional<json::object>* after = nullptr);
   // Takes a token out of `ops` once its operation has committed; the item as it is now,
   // or nullopt when it no longer exists.
   std::optional<json::object> forgetToken(const Key& key, std::string_view token);
+  // The same after the answer has gone: gathered with the other tokens of the item and
+  // taken out in the next round (TokenForgetter).
+  void forgetLater(const Key& key, std::string token) { forgetter_.add(key, std::move(token)); }
+  TokenForgetter& forgetter() { return forgetter_; }
 
   // ---- events ----
   // Writes one event with a fresh sequence number; returns the seq.
@@ -134,6 +141,10 @@ class DynamoDbStore::Impl {
                        json::object data);
   // The sweep (repairAbandoned): publishes what the queue holds past its due time.
   std::size_t sweepPendingEvents(domain::Millis now);
+  // The sweep's part for location batches whose attempt died and was not retried within
+  // its lease: each is finished if all its locations are in, taken back if not
+  // (dynamodb_locations.cpp).
+  std::size_t sweepAbandonedBatches(domain::Millis now);
 
   // Store::onEventsAppended's listener: run after appendEvent(s) stored its events.
   std::function<void()> onEvents;
@@ -160,11 +171,14 @@ class DynamoDbStore::Impl {
                                     std::chrono::steady_clock::time_point leaseStart);
   // Undoes a link's +1 on `field` of the item, if its token shows it landed.
   void takeBack(const Key& key, std::string_view field, const std::string& token);
-  // Steps 6-7 of a committed link or unlink: its token out of the offer and the location,
-  // both at once; the two entities as they are now (not_found if one has gone).
-  std::pair<domain::Offer, domain::Location> forgetTokens(const std::string& offerId,
-                                                          const std::string& locationId,
-                                                          const std::string& token);
+  // After a link or unlink has committed: its token queued to come out of both items
+  // (forgetLater), and the two entities as its counter moves left them (`offer`,
+  // `location`; read when a move had landed earlier); not_found if one has gone.
+  std::pair<domain::Offer, domain::Location> afterCommit(const std::string& offerId,
+                                                         const std::string& locationId,
+                                                         const std::string& token,
+                                                         std::optional<json::object> offer,
+                                                         std::optional<json::object> location);
   // Brings a link item that is mid-operation to rest: waits for its live owner, takes
   // over from a dead one, finishes a bulk page's leftovers.
   void settle(const json::object& link);
@@ -194,8 +208,10 @@ class DynamoDbStore::Impl {
   std::uint64_t lastSeq_ = 0;
   std::uint64_t seqSalt_ = 0;
   std::multiset<std::uint64_t> inFlight_;
-  // Last: destroyed first, while everything its threads could touch still exists.
+  // Destroyed first, while everything its threads could touch still exists.
   WorkerPool pool_;
+  // Before the pool: its last round runs on the pool.
+  TokenForgetter forgetter_;
 };
 
 }  // namespace offers::store::dynamodb
