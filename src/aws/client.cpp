@@ -118,7 +118,9 @@ std::string Client::shortType(std::string_view type) {
 bool Client::retryable(std::string_view type, long status) {
   return type == "ProvisionedThroughputExceededException" || type == "ThrottlingException" ||
          type == "RequestLimitExceeded" || type == "InternalServerError" ||
-         type == "ServiceUnavailable" || type == "LimitExceededException" || status >= 500;
+         type == "ServiceUnavailable" || type == "LimitExceededException" ||
+         type == "RequestThrottled" || type == "KmsThrottled" ||  // SQS's throttling
+         status >= 500;
 }
 
 thread_local const SendBy::Deadline* SendBy::current_ = nullptr;

@@ -119,7 +119,7 @@ class Client {
   std::uint64_t requestsSent() const { return requests_.load(); }
   const ClientOptions& options() const { return options_; }
 
-  // Whether a DynamoDB error type is worth retrying (throttling, transient 5xx).
+  // Whether an error type (DynamoDB's or SQS's) is worth retrying (throttling, transient 5xx).
   static bool retryable(std::string_view type, long status);
   // The short name of a `__type` ("com.amazonaws.dynamodb.v20120810#X" -> "X").
   static std::string shortType(std::string_view type);

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "aws/client.hpp"
+#include "aws/sqs.hpp"
 #include "domain/error.hpp"
 #include "expect_error.hpp"
 #include "support/digests.hpp"
@@ -244,7 +246,11 @@ ScriptedReply jsonReply(int status, std::string body) {
                        .body = std::move(body)};
 }
 
-TEST(DynamoDbClientTest, SignsWithSigV4AsAwsDescribesIt) {
+// Sends one request of `operation` through a client made from `configure`d options and
+// checks it against an independent SigV4 computation (AWS's published algorithm).
+void expectSignedAsAwsDescribes(const std::function<ClientOptions(ClientOptions)>& configure,
+                                std::string_view operation, const std::string& body,
+                                std::string_view target, const std::string& service) {
   LoopbackHttpServer server;
   server.respondWith([](const ReceivedRequest&, std::size_t) { return jsonReply(200, "{}"); });
   const Credentials credentials{"AKIDEXAMPLE", "wJalr/K7MDENG+bPxRfi=CYEXAMPLEKEY",
@@ -253,10 +259,9 @@ TEST(DynamoDbClientTest, SignsWithSigV4AsAwsDescribesIt) {
   options.endpoint = server.origin();
   options.region = "eu-west-1";
   options.credentials = credentials;
-  Client client(options);
-  const std::string body = R"({"TableName":"offers","Key":{"pk":{"S":"brand#1"}}})";
+  Client client(configure(options));
 
-  const RawResponse response = client.send("GetItem", body);
+  const RawResponse response = client.send(operation, body);
   ASSERT_TRUE(response.transportError.empty()) << response.transportError;
   ASSERT_EQ(response.status, 200);
   const auto requests = server.requests();
@@ -265,7 +270,7 @@ TEST(DynamoDbClientTest, SignsWithSigV4AsAwsDescribesIt) {
   EXPECT_EQ(sent.method, "POST");
   EXPECT_EQ(sent.target, "/");
   EXPECT_EQ(sent.body, body);
-  EXPECT_EQ(sent.header("X-Amz-Target"), "DynamoDB_20120810.GetItem");
+  EXPECT_EQ(sent.header("X-Amz-Target"), target);
   EXPECT_EQ(sent.header("Content-Type"), "application/x-amz-json-1.0");
   EXPECT_EQ(sent.header("X-Amz-Security-Token"), credentials.sessionToken);
 
@@ -282,7 +287,7 @@ TEST(DynamoDbClientTest, SignsWithSigV4AsAwsDescribesIt) {
   EXPECT_EQ(credential[0], credentials.accessKeyId);
   EXPECT_EQ(credential[1], amzDate.substr(0, 8));
   EXPECT_EQ(credential[2], "eu-west-1");
-  EXPECT_EQ(credential[3], "dynamodb");
+  EXPECT_EQ(credential[3], service);
   EXPECT_EQ(credential[4], "aws4_request");
   // AWS refuses a request dated more than 15 minutes away from its clock.
   EXPECT_LE(std::abs(secondsFromNow(amzDate)), 15 * 60) << amzDate;
@@ -302,7 +307,7 @@ TEST(DynamoDbClientTest, SignsWithSigV4AsAwsDescribesIt) {
                     .payload = sent.body,
                     .amzDate = amzDate,
                     .region = "eu-west-1",
-                    .service = "dynamodb",
+                    .service = service,
                     .secretKey = credentials.secretAccessKey};
   for (const auto& name : signedNames) {
     ASSERT_TRUE(sent.headers.count(name)) << "signed header " << name << " was not sent";
@@ -325,6 +330,27 @@ TEST(DynamoDbClientTest, SignsWithSigV4AsAwsDescribesIt) {
   tampered = wire;
   tampered.region = "eu-west-2";
   EXPECT_NE(computeSigV4(tampered).signature, auth.fields.at("Signature"));
+}
+
+TEST(DynamoDbClientTest, SignsWithSigV4AsAwsDescribesIt) {
+  expectSignedAsAwsDescribes([](ClientOptions o) { return o; }, "GetItem",
+                             R"({"TableName":"offers","Key":{"pk":{"S":"brand#1"}}})",
+                             "DynamoDB_20120810.GetItem", "dynamodb");
+}
+
+// SQS shares the client: its JSON protocol's target and its own SigV4 service name.
+TEST(SqsClientTest, SignsWithSigV4AsAwsDescribesIt) {
+  expectSignedAsAwsDescribes(
+      [](ClientOptions o) { return sqsOptions(o, o.endpoint); }, "SendMessage",
+      R"({"QueueUrl":"http://127.0.0.1/000000000000/jobs","MessageBody":"{\"jobId\":\"j\"}"})",
+      "AmazonSQS.SendMessage", "sqs");
+}
+
+TEST(SqsClientTest, TheDefaultEndpointIsTheRegions) {
+  ClientOptions base;
+  base.region = "eu-west-1";
+  EXPECT_EQ(sqsOptions(base, "").endpoint, "https://sqs.eu-west-1.amazonaws.com");
+  EXPECT_EQ(sqsOptions(base, "http://127.0.0.1:4566").endpoint, "http://127.0.0.1:4566");
 }
 
 TEST(DynamoDbClientTest, WithoutASessionTokenNoTokenHeaderIsSent) {
@@ -481,14 +507,17 @@ TEST(DynamoDbClientTest, ShortTypeDropsTheNamespace) {
 TEST(DynamoDbClientTest, RetryableIsThrottlingAndServerTrouble) {
   for (const char* type :
        {"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
-        "InternalServerError", "ServiceUnavailable", "LimitExceededException"}) {
+        "InternalServerError", "ServiceUnavailable", "LimitExceededException",
+        // SQS's own
+        "RequestThrottled", "KmsThrottled"}) {
     EXPECT_TRUE(Client::retryable(type, 400)) << type;
   }
   EXPECT_TRUE(Client::retryable("", 500));
   EXPECT_TRUE(Client::retryable("", 503));
   for (const char* type :
        {"ConditionalCheckFailedException", "ValidationException", "ResourceNotFoundException",
-        "TransactionCanceledException", "UnknownOperationException", "AccessDeniedException"}) {
+        "TransactionCanceledException", "UnknownOperationException", "AccessDeniedException",
+        "QueueDoesNotExist", "InvalidMessageContents", "BatchRequestTooLong"}) {
     EXPECT_FALSE(Client::retryable(type, 400)) << type;
   }
   EXPECT_FALSE(Client::retryable("", 400));
