@@ -577,6 +577,54 @@ TEST(DynamoDbCrash, LocationBatchNeverRetriedIsSweptToAllOrNothing) {
       });
 }
 
+// A batch that is slow but alive keeps its record: it renews its lease while it writes
+// its locations and while it writes their events, so the sweep, running all the while,
+// never takes it over (it would write every event a second time).
+TEST(DynamoDbCrash, TheSweepLeavesASlowBatchThatIsStillWriting) {
+  World w(0, 0);
+  auto batch = newLocations(w.brand, 1000);
+  auto opts = options(w.table);
+  // Each wave of 100 writes takes ~130 ms, far inside the lease; the 10 waves of events
+  // take longer than the lease, which a batch that renewed only between its location
+  // waves would let run out.
+  opts.lease = std::chrono::milliseconds(1000);
+  opts.parallelism = 8;
+  opts.client.faultHook = [](std::string_view op, CallPhase p) {
+    if (op == "PutItem" && p == CallPhase::before) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // a slow endpoint
+    }
+  };
+  DynamoDbStore slow(opts);
+  auto sweeper = open(w.table, nullptr);
+  std::atomic<bool> done{false};
+  std::thread sweeping([&] {
+    while (!done) {
+      sweeper->repairAbandoned(domain::nowMillis());
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_NO_THROW(slow.createLocations(batch));
+  const auto took = std::chrono::steady_clock::now() - started;
+  done = true;
+  sweeping.join();
+  // Meaningful only if the batch outlived its lease.
+  EXPECT_GT(took, 2 * opts.lease);
+  expectCreatedOnce(*sweeper, batch, "a slow batch with the sweep running");
+  // Not even repeated with the same id: the feed holds one event per location.
+  std::size_t created = 0;
+  std::optional<std::uint64_t> after;
+  for (bool more = true; more;) {
+    auto page = sweeper->listEvents(after, 500);
+    for (const auto& e : page.items) {
+      created += e.type == "location.created" ? 1 : 0;
+      after = e.seq;
+    }
+    more = static_cast<bool>(page.last);
+  }
+  EXPECT_EQ(created, batch.size());
+}
+
 // The sweep keeps a location of an abandoned batch that a link has counted meanwhile
 // (someone used it): it stays, with its created event; the rest goes.
 TEST(DynamoDbCrash, TheSweepKeepsALocationOfAnAbandonedBatchThatWasLinked) {

@@ -131,14 +131,21 @@ class Batch {
  private:
   // Every location is in: their events, then the record goes. A death in between leaves
   // the record, and the retry (or the sweep) writes the same events again (same ids).
+  // The events go in waves too, the lease renewed between them: a batch still writing
+  // its events is alive, and neither a retry nor the sweep may take it over (either would
+  // write every event again).
   void finish() {
-    std::vector<json::object> data;
-    std::vector<std::string> ids;
-    for (std::size_t i = 0; i < stored_.size(); ++i) {
-      data.push_back(domain::toJson(*stored_[i]));
-      ids.push_back(createdEventId(digest_, i));
+    for (std::size_t from = 0; from < stored_.size(); from += kWave) {
+      renew();
+      const std::size_t to = std::min(stored_.size(), from + kWave);
+      std::vector<json::object> data;
+      std::vector<std::string> ids;
+      for (std::size_t i = from; i < to; ++i) {
+        data.push_back(domain::toJson(*stored_[i]));
+        ids.push_back(createdEventId(digest_, i));
+      }
+      impl_.appendEvents("location.created", std::move(data), std::move(ids));
     }
-    impl_.appendEvents("location.created", std::move(data), std::move(ids));
     release();
   }
 

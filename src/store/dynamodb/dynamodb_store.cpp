@@ -212,7 +212,11 @@ bool DynamoDbStore::Impl::putEvent(const domain::Event& event) {
   // In the fan-out queue until the dispatcher has turned it into deliveries.
   item["GSI3PK"] = "FANOUT#" + std::to_string(event.seq % kShards);
   item["GSI3SK"] = key.sk;
-  return table.put(item, {"", "attribute_not_exists(PK)", {}, {}});
+  Table::Current there;
+  if (table.put(item, {"", "attribute_not_exists(PK)", {}, {}}, &there)) return true;
+  // Refused: another process took the number, or this put landed on an attempt whose
+  // answer was lost and its retry found it. Ours: written (not a second event).
+  return there && text(*there, "id") == event.id;
 }
 
 namespace {

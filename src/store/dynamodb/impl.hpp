@@ -102,7 +102,6 @@ class DynamoDbStore::Impl {
   // The same after the answer has gone: gathered with the other tokens of the item and
   // taken out in the next round (TokenForgetter).
   void forgetLater(const Key& key, std::string token) { forgetter_.add(key, std::move(token)); }
-  TokenForgetter& forgetter() { return forgetter_; }
 
   // ---- events ----
   // Writes one event with a fresh sequence number; returns the seq.

@@ -34,11 +34,6 @@ void TokenForgetter::add(const Key& key, std::string token) {
   if (first) wake_.notify_one();
 }
 
-std::size_t TokenForgetter::waiting() const {
-  std::lock_guard lock(mutex_);
-  return count_;
-}
-
 std::size_t TokenForgetter::flush() {
   std::lock_guard round(flushMutex_);
   std::vector<Entry> entries;

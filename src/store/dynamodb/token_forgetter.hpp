@@ -38,8 +38,6 @@ class TokenForgetter {
   void add(const Key& key, std::string token);
   // One round now, on the calling thread; returns the writes it made.
   std::size_t flush();
-  // Tokens waiting for a round.
-  std::size_t waiting() const;
 
  private:
   struct Entry {
@@ -53,7 +51,7 @@ class TokenForgetter {
   Parallel parallel_;
   const std::chrono::milliseconds interval_;
   const int attempts_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable wake_;
   std::map<std::pair<std::string, std::string>, Entry> waiting_;
   std::size_t count_ = 0;
