@@ -12,12 +12,12 @@
 #include <boost/beast/http.hpp>
 #include <cctype>
 #include <cmath>
-#include <random>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
 
 #include "http/error_mapping.hpp"
+#include "http/request_id.hpp"
 #include "log/log.hpp"
 #include "metrics/metrics.hpp"
 
@@ -29,30 +29,6 @@ using tcp = asio::ip::tcp;
 constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 
 namespace {
-
-// A client's X-Request-Id is kept when it is short and plain enough to log and echo
-// safely; anything else is replaced.
-bool acceptableRequestId(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '~' || c == ':' || c == '/' || c == '+' ||
-                    c == '=' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-std::string newRequestId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string id(32, '0');
-  for (int half = 0; half < 2; ++half) {
-    std::uint64_t bits = rng();
-    for (int i = 0; i < 16; ++i, bits >>= 4) id[half * 16 + i] = hex[bits & 15];
-  }
-  return id;
-}
 
 // The request metrics of one (route, method, status), looked up once per thread: the
 // registry's lookup takes a lock and builds its key, too slow for every request.
@@ -305,8 +281,7 @@ class Server::Impl {
   template <class Parser>
   static std::string requestIdOf(const Parser& parser) {
     // The fields parsed so far: the whole header, or part of one refused on the way.
-    const auto id = parser.get()["X-Request-Id"];
-    return acceptableRequestId(id) ? std::string(id) : newRequestId();
+    return chooseRequestId(parser.get()["X-Request-Id"]);
   }
 
   asio::awaitable<void> session(tcp::socket socket) {
