@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <stdexcept>
@@ -168,6 +170,27 @@ json::object encodeHttpResponse(const http::Response& response, const std::strin
           {"headers", std::move(headers)},
           {"body", response.body},
           {"isBase64Encoded", false}};
+}
+
+Handler httpHandler(const http::Api& api) {
+  return [&api](const Invocation& invocation) {
+    boost::system::error_code ec;
+    const auto event = json::parse(invocation.event, ec);
+    if (ec) throw InvocationError("InvalidEvent", "the event is not JSON: " + ec.message());
+    std::optional<HttpEvent> decoded;
+    try {
+      decoded = decodeHttpEvent(event);
+    } catch (const std::invalid_argument& e) {
+      throw InvocationError("InvalidEvent", std::string("a malformed HTTP event: ") + e.what());
+    }
+    if (!decoded) {
+      throw InvocationError("InvalidEvent",
+                            "the api function takes API Gateway HTTP events (payload 2.0 or "
+                            "1.0), and this is neither");
+    }
+    const auto outcome = api.handle(decoded->request);
+    return json::serialize(encodeHttpResponse(outcome.response, decoded->requestId));
+  };
 }
 
 }  // namespace offers::lambda

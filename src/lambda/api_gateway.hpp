@@ -15,7 +15,9 @@
 #include <optional>
 #include <string>
 
+#include "http/api.hpp"
 #include "http/message.hpp"
+#include "lambda/runtime.hpp"
 
 namespace offers::lambda {
 
@@ -37,5 +39,10 @@ std::optional<HttpEvent> decodeHttpEvent(const boost::json::value& event);
 // a body) and X-Request-Id, and the body as text.
 boost::json::object encodeHttpResponse(const http::Response& response,
                                        const std::string& requestId);
+
+// The `api` function: each invocation's event decoded, answered by `api` (the very
+// Api::handle the server uses) and encoded. An event that is not an HTTP event, or not
+// JSON, is the invocation's error ("InvalidEvent"), never the process's end.
+Handler httpHandler(const http::Api& api);
 
 }  // namespace offers::lambda
