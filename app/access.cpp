@@ -51,6 +51,15 @@ void configureAccess(const Config& config, http::Authenticator& auth) {
       {{"host", config.server.host}});
 }
 
+void configureFunctionAccess(const Config& config, http::Authenticator& auth) {
+  auth.setKeys(loadApiKeys(config));
+  if (config.metricsKey) auth.setMetricsKey(*config.metricsKey);
+  if (auth.enabled() || config.allowUnauthenticated) return;
+  throw std::invalid_argument(
+      "OFFERS_API_KEYS or OFFERS_API_KEYS_FILE: a function behind API Gateway is public; set "
+      "API keys (or OFFERS_ALLOW_UNAUTHENTICATED=on to serve without them)");
+}
+
 void reloadApiKeys(const Config& config, http::Authenticator& auth) {
   try {
     auth.setKeys(loadApiKeys(config));

@@ -14,6 +14,10 @@ namespace offers::app {
 // --allow-unauthenticated.
 void configureAccess(const Config& config, http::Authenticator& auth);
 
+// The same for a Lambda function: reachable by anyone through API Gateway, so without
+// keys it refuses unless OFFERS_ALLOW_UNAUTHENTICATED.
+void configureFunctionAccess(const Config& config, http::Authenticator& auth);
+
 // Re-reads the keys file (SIGHUP) and logs the outcome; on a bad file the keys in force
 // stay.
 void reloadApiKeys(const Config& config, http::Authenticator& auth);

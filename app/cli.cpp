@@ -15,6 +15,21 @@ namespace {
 // What the settings alone cannot check: the settings that must go together.
 void checkCombinations(Config& config) {
   const bool usesStore = config.command == Command::serve || config.command == Command::seed;
+  if (config.command == Command::lambda) {
+    if (config.role.empty()) bad("lambda: OFFERS_ROLE is required (api)");
+    if (config.dynamodb.client.region.empty()) bad("lambda: AWS_REGION is required");
+    if (config.dynamodb.client.endpoint.empty()) {
+      // The region's public endpoint, as the AWS SDKs pick it.
+      config.dynamodb.client.endpoint =
+          "https://dynamodb." + config.dynamodb.client.region + ".amazonaws.com";
+    }
+    config.dynamodb.client.credentials = aws::Credentials::fromEnvironment();
+    if (config.dynamodb.client.credentials.accessKeyId.empty() ||
+        config.dynamodb.client.credentials.secretAccessKey.empty()) {
+      bad("lambda: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are required (Lambda sets them "
+          "from the function's role)");
+    }
+  }
   if (usesStore && config.store == Engine::dynamodb) {
     if (config.dynamodb.client.endpoint.empty()) bad("--store dynamodb needs --dynamodb-endpoint");
     if (config.dynamodb.client.region.empty()) bad("--store dynamodb needs --aws-region");
@@ -39,7 +54,8 @@ std::optional<std::string> processEnvironment(std::string_view name) {
 
 Config parseCommandLine(const std::vector<std::string>& args, const Environment& environment) {
   Config config;
-  if (args.empty()) bad("a command is required (serve, seed, link-brand, --help, --version)");
+  if (args.empty())
+    bad("a command is required (serve, seed, link-brand, lambda, --help, --version)");
   const std::string& command = args[0];
   if (command == "--help" || command == "-h" || command == "help") {
     config.command = Command::help;
@@ -55,6 +71,9 @@ Config parseCommandLine(const std::vector<std::string>& args, const Environment&
     config.command = Command::seed;
   } else if (command == "link-brand") {
     config.command = Command::linkBrand;
+  } else if (command == "lambda") {
+    config.command = Command::lambda;
+    config.store = Engine::dynamodb;  // the only engine a function can share
   } else {
     bad("unknown command '" + command + "'");
   }

@@ -18,7 +18,7 @@
 
 namespace offers::app {
 
-enum class Command { serve, seed, linkBrand, help, version };
+enum class Command { serve, seed, linkBrand, lambda, help, version };
 
 // The storage engine: embedded (one process, --data-dir) or shared by many processes.
 enum class Engine { rocksdb, dynamodb };
@@ -46,6 +46,8 @@ struct Config {
   http::RateLimitOptions rateLimit;
   jobs::RunnerOptions jobs;
   notify::DispatcherOptions webhooks;
+  // lambda: the function this process is (OFFERS_ROLE); only "api" so far
+  std::string role;
   // link-brand
   std::string serverUrl = "http://127.0.0.1:8080";
   std::string offerId;

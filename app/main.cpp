@@ -12,6 +12,8 @@
 #include "http/api.hpp"
 #include "http/server.hpp"
 #include "jobs/runner.hpp"
+#include "lambda/api_gateway.hpp"
+#include "lambda/runtime.hpp"
 #include "log/log.hpp"
 #include "metrics/metrics.hpp"
 #include "notify/address_policy.hpp"
@@ -101,6 +103,43 @@ int serve(app::Config config) {
   return 0;
 }
 
+// AWS_LAMBDA_RUNTIME_API, which Lambda sets for a custom runtime; empty when absent.
+std::string runtimeApi() {
+  const char* api = std::getenv("AWS_LAMBDA_RUNTIME_API");
+  return api ? std::string(api) : std::string();
+}
+
+// The process as an AWS Lambda function (docs/architecture.md, src/lambda/): its
+// configuration from the environment, checked before the first invocation (an init
+// error otherwise), then the Runtime API loop until Lambda ends it.
+int runLambda(const app::Config& config) {
+  const auto api = runtimeApi();
+  if (api.empty()) {
+    std::cerr << "offers-api lambda: AWS_LAMBDA_RUNTIME_API is not set (run by AWS Lambda, or "
+                 "by a Runtime API emulator)\n";
+    return 2;
+  }
+  lambda::RuntimeClient runtime(api);
+  std::unique_ptr<store::Store> opened;
+  http::Authenticator auth;
+  try {
+    app::configureFunctionAccess(config, auth);
+    opened = openStore(config);
+  } catch (const std::exception& e) {
+    runtime.initError("Runtime.InvalidConfiguration", e.what());
+    std::cerr << "offers-api lambda: " << e.what() << "\n";
+    return 2;
+  }
+  store::ObservedStore store(*opened, "dynamodb");
+  service::Service service(store);
+  // No rate limiter: on Lambda each instance would count alone; API Gateway throttles.
+  http::Api httpApi(service, http::Access{&auth, nullptr});
+  log::info("lambda ready", {{"role", config.role}, {"version", OFFERS_VERSION}});
+  const auto why = lambda::serveInvocations(runtime, lambda::httpHandler(httpApi));
+  log::error("lambda runtime loop ended", {{"detail", why}});
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -110,6 +149,13 @@ int main(int argc, char** argv) {
   } catch (const std::invalid_argument& e) {
     std::cerr << "offers-api: " << e.what()
               << "\n(offers-api --help lists the commands and settings)\n";
+    // A function's bad configuration is also Lambda's to report: an init error.
+    if (argc > 1 && std::string_view(argv[1]) == "lambda" && !runtimeApi().empty()) {
+      try {
+        lambda::RuntimeClient(runtimeApi()).initError("Runtime.InvalidConfiguration", e.what());
+      } catch (const std::exception&) {
+      }
+    }
     return 2;
   }
   try {
@@ -130,6 +176,8 @@ int main(int argc, char** argv) {
         return serve(config);
       case app::Command::linkBrand:
         return app::linkBrand(config);
+      case app::Command::lambda:
+        return runLambda(config);
     }
   } catch (const domain::Error& e) {
     std::cerr << "offers-api: " << e.what() << "\n";

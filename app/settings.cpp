@@ -162,23 +162,23 @@ std::vector<Setting> makeSettings() {
   s.push_back(row("--seed", "OFFERS_SEED", kServe, "",
                   "insert the sample data where absent, never overwriting",
                   onOff(field(&Config::seed))));
-  s.push_back(row("--dynamodb-lease-ms", "OFFERS_DYNAMODB_LEASE_MS", kServe, "N",
+  s.push_back(row("--dynamodb-lease-ms", "OFFERS_DYNAMODB_LEASE_MS", kServe | kLambda, "N",
                   "how long a job, a webhook delivery or an unfinished link stays with a "
                   "process that stopped answering before another takes over",
                   milliseconds(field(&Config::dynamodb, &DynamoDb::lease), 100)));
-  s.push_back(row("--dynamodb-event-lag-ms", "OFFERS_DYNAMODB_EVENT_LAG_MS", kServe, "N",
+  s.push_back(row("--dynamodb-event-lag-ms", "OFFERS_DYNAMODB_EVENT_LAG_MS", kServe | kLambda, "N",
                   "the event feed holds back events younger than this, so that a late commit "
                   "by another process is not skipped; 0 is right for a single process",
                   milliseconds(field(&Config::dynamodb, &DynamoDb::eventLag), 0)));
-  s.push_back(row("--dynamodb-index-lag-ms", "OFFERS_DYNAMODB_INDEX_LAG_MS", kServe, "N",
+  s.push_back(row("--dynamodb-index-lag-ms", "OFFERS_DYNAMODB_INDEX_LAG_MS", kServe | kLambda, "N",
                   "how far DynamoDB's indexes may trail the table: a brand delete waits this "
                   "long before it reads the brand's offers and locations from one",
                   milliseconds(field(&Config::dynamodb, &DynamoDb::indexLag), 0)));
-  s.push_back(row("--api-keys-file", "OFFERS_API_KEYS_FILE", kServe, "FILE",
+  s.push_back(row("--api-keys-file", "OFFERS_API_KEYS_FILE", kServe | kLambda, "FILE",
                   "API keys, one key or name:key per line; re-read on SIGHUP. No keys at all: "
                   "authentication is off",
                   text(field(&Config::apiKeysFile), notEmpty)));
-  s.push_back(row("", "OFFERS_API_KEYS", kServe, "KEYS",
+  s.push_back(row("", "OFFERS_API_KEYS", kServe | kLambda, "KEYS",
                   "more API keys, comma-separated, each a key or name:key",
                   secret([](Config& c, const std::string& n, const std::string& v) {
                     try {
@@ -187,7 +187,7 @@ std::vector<Setting> makeSettings() {
                       bad(n + ": " + e.what());
                     }
                   })));
-  s.push_back(row("", "OFFERS_METRICS_KEY", kServe, "KEY",
+  s.push_back(row("", "OFFERS_METRICS_KEY", kServe | kLambda, "KEY",
                   "the one key that opens /metrics (otherwise any API key does)",
                   secret([](Config& c, const std::string& n, const std::string& v) {
                     if (v.empty()) {
@@ -202,7 +202,7 @@ std::vector<Setting> makeSettings() {
                       bad(n + ": " + std::string(what.substr(what.find(": ") + 2)));
                     }
                   })));
-  s.push_back(row("--allow-unauthenticated", "OFFERS_ALLOW_UNAUTHENTICATED", kServe, "",
+  s.push_back(row("--allow-unauthenticated", "OFFERS_ALLOW_UNAUTHENTICATED", kServe | kLambda, "",
                   "allow a --host beyond loopback without API keys",
                   onOff(field(&Config::allowUnauthenticated))));
   s.push_back(row("--rate-limit", "OFFERS_RATE_LIMIT", kServe, "N[/s]",
@@ -274,7 +274,8 @@ std::vector<Setting> makeSettings() {
                   "fsync the write-ahead log on every write: survive power loss, not only a "
                   "killed process, at a cost in write latency",
                   onOff(field(&Config::syncWrites))));
-  s.push_back(row("--dynamodb-endpoint", "OFFERS_DYNAMODB_ENDPOINT", kServe | kSeed, "URL",
+  s.push_back(row("--dynamodb-endpoint", "OFFERS_DYNAMODB_ENDPOINT", kServe | kSeed | kLambda,
+                  "URL",
                   "DynamoDB's URL, e.g. https://dynamodb.eu-west-1.amazonaws.com or "
                   "http://127.0.0.1:8000; credentials from AWS_ACCESS_KEY_ID, "
                   "AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN",
@@ -284,7 +285,7 @@ std::vector<Setting> makeSettings() {
                            bad(n + ": an http:// or https:// URL, not '" + v + "'");
                          }
                        })));
-  s.push_back(row("--dynamodb-table", "OFFERS_DYNAMODB_TABLE", kServe | kSeed, "NAME",
+  s.push_back(row("--dynamodb-table", "OFFERS_DYNAMODB_TABLE", kServe | kSeed | kLambda, "NAME",
                   "the DynamoDB table",
                   text(field(&Config::dynamodb, &DynamoDb::table),
                        [](const std::string& n, const std::string& v) {
@@ -295,10 +296,10 @@ std::vector<Setting> makeSettings() {
                                              "0123456789_.-") == std::string::npos;
                          if (!ok) bad(n + ": 3 to 255 of a-z, A-Z, 0-9, '_', '-', '.'");
                        })));
-  s.push_back(row("--aws-region", "AWS_REGION", kServe | kSeed, "REGION",
+  s.push_back(row("--aws-region", "AWS_REGION", kServe | kSeed | kLambda, "REGION",
                   "the region DynamoDB requests are signed for",
                   text(field(&Config::dynamodb, &DynamoDb::client, &Client::region), notEmpty)));
-  s.push_back(row("--create-table", "OFFERS_CREATE_TABLE", kServe | kSeed, "",
+  s.push_back(row("--create-table", "OFFERS_CREATE_TABLE", kServe | kSeed | kLambda, "",
                   "create the DynamoDB table and its indexes when absent (pay per request)",
                   onOff(field(&Config::dynamodb, &DynamoDb::createTable))));
   // ---- seed ----
@@ -307,6 +308,12 @@ std::vector<Setting> makeSettings() {
                   "built-in sample data",
                   text(field(&Config::seedFile), notEmpty)));
   // ---- link-brand ----
+  s.push_back(row("--role", "OFFERS_ROLE", kLambda, "ROLE",
+                  "the function this process is: api (API Gateway HTTP events); the jobs, "
+                  "deliveries and sweeper roles are not built yet",
+                  text(field(&Config::role), [](const std::string& n, const std::string& v) {
+                    if (v != "api") bad(n + ": expected api, got '" + v + "'");
+                  })));
   s.push_back(row("--server", "OFFERS_SERVER", kLinkBrand, "URL", "the server to start the job on",
                   text(field(&Config::serverUrl), notEmpty)));
   s.push_back(row("--offer", "OFFERS_OFFER", kLinkBrand, "ID",
@@ -382,6 +389,8 @@ unsigned commandBit(Command command) {
       return kSeed;
     case Command::linkBrand:
       return kLinkBrand;
+    case Command::lambda:
+      return kLambda;
     case Command::help:
     case Command::version:
       return 0;
@@ -391,8 +400,9 @@ unsigned commandBit(Command command) {
 
 std::string commandNames(unsigned commands) {
   std::string out;
-  for (const auto& [bit, name] : {std::pair{kServe, "serve"}, std::pair{kSeed, "seed"},
-                                  std::pair{kLinkBrand, "link-brand"}}) {
+  for (const auto& [bit, name] :
+       {std::pair{kServe, "serve"}, std::pair{kSeed, "seed"}, std::pair{kLinkBrand, "link-brand"},
+        std::pair{kLambda, "lambda"}}) {
     if (!(commands & bit)) continue;
     if (!out.empty()) out += ", ";
     out += name;
@@ -415,6 +425,8 @@ Usage:
   offers-api link-brand --offer ID [OPTION...]
                                      link every location of the offer's brand, as a job
                                      on a running server
+  offers-api lambda                  run as an AWS Lambda function (OFFERS_ROLE) over
+                                     DynamoDB, configured from the environment
   offers-api --help | --version
 
 Each option may instead come from the environment variable in brackets; a flag wins.

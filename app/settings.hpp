@@ -13,7 +13,7 @@
 namespace offers::app {
 
 // The commands a setting belongs to, as bits.
-enum CommandSet : unsigned { kServe = 1, kSeed = 2, kLinkBrand = 4 };
+enum CommandSet : unsigned { kServe = 1, kSeed = 2, kLinkBrand = 4, kLambda = 8 };
 
 // The bit of `command`; 0 for help and version, which take no settings.
 unsigned commandBit(Command command);
