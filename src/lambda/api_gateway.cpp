@@ -116,8 +116,12 @@ std::string queryOfV1(const json::object& event) {
   return query;
 }
 
-std::string withQuery(const std::string& path, const std::string& query) {
-  std::string target = path.empty() ? std::string(1, '/') : path;
+// The origin-form target; `field` names the path for the error when it is not one.
+std::string withQuery(const std::string& path, const std::string& query, std::string_view field) {
+  if (path.empty() || path[0] != '/') {
+    throw std::invalid_argument(std::string(field).append(": must begin with '/'"));
+  }
+  std::string target = path;
   if (!query.empty()) {
     target += '?';
     target += query;
@@ -140,12 +144,12 @@ std::optional<HttpEvent> decodeHttpEvent(const json::value& value) {
     out.request.method = methodOf(string(h, "method").value_or(""));
     const auto path = string(event, "rawPath");
     if (!path) throw std::invalid_argument("rawPath: missing");
-    out.request.target = withQuery(*path, string(event, "rawQueryString").value_or(""));
+    out.request.target = withQuery(*path, string(event, "rawQueryString").value_or(""), "rawPath");
     out.request.remote = string(h, "sourceIp").value_or("");
   } else if (event.contains("httpMethod") && event.contains("path")) {
     out.payloadVersion = 1;
     out.request.method = methodOf(string(event, "httpMethod").value_or(""));
-    out.request.target = withQuery(string(event, "path").value_or("/"), queryOfV1(event));
+    out.request.target = withQuery(string(event, "path").value_or(""), queryOfV1(event), "path");
     if (context) {
       if (const auto* identity = object(*context, "identity")) {
         out.request.remote = string(*identity, "sourceIp").value_or("");

@@ -31,10 +31,11 @@ class RuntimeApiServer::Impl {
     {
       std::lock_guard lock(mutex_);
       stopping_ = true;
+      // Shut down, not closed: a connection's thread may be reading the socket now (a
+      // socket object is not for two threads at once); it is closed when that thread ends.
       for (auto& s : sockets_) {
         boost::system::error_code ignored;
         s->shutdown(tcp::socket::shutdown_both, ignored);
-        s->close(ignored);
       }
     }
     changed_.notify_all();

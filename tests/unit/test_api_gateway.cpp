@@ -88,6 +88,9 @@ TEST(ApiGatewayEvent, AMalformedHttpEventNamesItsField) {
   auto noPath = httpApiEvent("GET", "/", "", {});
   noPath.as_object().erase("rawPath");
   EXPECT_THROW(decodeHttpEvent(noPath), std::invalid_argument);
+  // Found by the fuzzer: a path that is not origin-form is refused, not routed.
+  auto relative = httpApiEvent("GET", "v1/brands", "", {});
+  EXPECT_THROW(decodeHttpEvent(relative), std::invalid_argument);
 }
 
 TEST(ApiGatewayEvent, ARestApiEventHasItsQueryEncodedAgainAndHeadersJoined) {
