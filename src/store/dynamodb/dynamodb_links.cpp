@@ -21,6 +21,8 @@ namespace {
 constexpr std::string_view kLinking = "linking";
 constexpr std::string_view kLinked = "linked";
 constexpr std::string_view kUnlinking = "unlinking";
+// The queue (GSI3) of link operations in flight, by when their lease runs out.
+constexpr std::string_view kLinkQueue = "PENDING#LINKS";
 
 // The sort key of a link operation in the queue of unfinished ones: when its lease runs
 // out first, so that a range read finds the abandoned ones.
@@ -43,7 +45,7 @@ json::object pendingLink(std::string_view offerId, std::string_view locationId,
           {"state", state},
           {"op", token},
           {"leaseUntil", until},
-          {"GSI3PK", "PENDING#LINKS"},
+          {"GSI3PK", kLinkQueue},
           {"GSI3SK", pendingSortKey(until, offerId, locationId)}};
 }
 
@@ -294,7 +296,7 @@ domain::UnlinkResult DynamoDbStore::unlink(std::string_view offerIdView,
                       {":linked", S(kLinked)},
                       {":t", S(token)},
                       {":u", N(until)},
-                      {":q", S("PENDING#LINKS")},
+                      {":q", S(kLinkQueue)},
                       {":qs", S(pendingSortKey(until, offerId, locationId))}}};
     // Claimed straight away (the condition reads the link): what stands in the way comes
     // back with the refusal.
@@ -357,12 +359,7 @@ void DynamoDbStore::deleteLocation(std::string_view idView) {
 }
 
 std::size_t DynamoDbStore::repairAbandoned(domain::Millis now) {
-  QuerySpec q;
-  q.index = Index::gsi3;
-  q.partition = "PENDING#LINKS";
-  q.to = fixed(std::uint64_t(std::max<domain::Millis>(now, 0))) + "/~";
-  q.limit = 100;
-  const auto stalled = impl_->table.query(q).items;
+  const auto stalled = impl_->dueIn(kLinkQueue, now, 100);
   for (const auto& link : stalled) {
     try {
       impl_->settle(link);

@@ -350,13 +350,8 @@ void DynamoDbStore::createLocations(const std::vector<Location>& locations) {
 }
 
 std::size_t DynamoDbStore::Impl::sweepAbandonedBatches(domain::Millis now) {
-  QuerySpec q;
-  q.index = Index::gsi3;
-  q.partition = std::string(kBatchQueue);
-  q.to = fixed(std::uint64_t(std::max<domain::Millis>(now, 0))) + "/~";
-  q.limit = 10;
   std::size_t swept = 0;
-  for (const auto& record : table.query(q).items) {
+  for (const auto& record : dueIn(kBatchQueue, now, 10)) {
     std::vector<Location> locations;
     if (const auto* ids = record.if_contains("ids"); ids && ids->is_array()) {
       for (const auto& id : ids->as_array()) {

@@ -127,13 +127,7 @@ DynamoDbStore::Impl::Impl(Options o)
       pool_(options.workerThreads),
       forgetter_(
           [this](const Key& key, const std::vector<std::string>& tokens) {
-            json::array set;
-            for (const auto& t : tokens) set.push_back(json::string(t));
-            // Not on an item that has gone (an update would create it anew).
-            table.update(key, {"DELETE #ops :ts",
-                               "attribute_exists(PK)",
-                               {{"#ops", "ops"}},
-                               {{":ts", json::object{{"SS", std::move(set)}}}}});
+            forgetTokens(key, tokens);
           },
           [this](std::size_t n, const std::function<void(std::size_t)>& fn) { parallel(n, fn); },
           kForgetRound) {
@@ -166,14 +160,26 @@ Applied DynamoDbStore::Impl::applyCounter(const Key& key, std::string_view field
               "counter update on " + key.pk + " kept failing its condition");
 }
 
-std::optional<json::object> DynamoDbStore::Impl::forgetToken(const Key& key,
-                                                             std::string_view token) {
+std::optional<json::object> DynamoDbStore::Impl::forgetTokens(
+    const Key& key, const std::vector<std::string>& tokens) {
+  json::array set;
+  for (const auto& t : tokens) set.push_back(json::string(t));
   Expression e;
   e.update = "DELETE #ops :t";
   e.condition = "attribute_exists(PK)";
   e.names = {{"#ops", "ops"}};
-  e.values = {{":t", SS(token)}};
+  e.values = {{":t", json::object{{"SS", std::move(set)}}}};
   return table.update(key, e);
+}
+
+std::vector<json::object> DynamoDbStore::Impl::dueIn(std::string_view queue, domain::Millis now,
+                                                     std::size_t limit) {
+  QuerySpec q;
+  q.index = Index::gsi3;
+  q.partition = std::string(queue);
+  q.to = fixed(std::uint64_t(std::max<domain::Millis>(now, 0))) + "/~";
+  q.limit = limit;
+  return table.query(q).items;
 }
 
 std::uint64_t DynamoDbStore::Impl::visibleSeq() {
@@ -369,12 +375,7 @@ bool DynamoDbStore::Impl::removeWithEvent(const Key& key, const Expression& cond
 }
 
 std::size_t DynamoDbStore::Impl::sweepPendingEvents(domain::Millis now) {
-  QuerySpec q;
-  q.index = Index::gsi3;
-  q.partition = std::string(kPendingEvents);
-  q.to = fixed(std::uint64_t(std::max<domain::Millis>(now, 0))) + "/~";
-  q.limit = 100;
-  const auto pending = table.query(q).items;
+  const auto pending = dueIn(kPendingEvents, now, 100);
   for (const auto& item : pending) {
     const auto event = carried(item);
     if (!event) continue;

@@ -96,9 +96,12 @@ class DynamoDbStore::Impl {
   Applied applyCounter(const Key& key, std::string_view field, std::int64_t delta,
                        std::string_view token, bool live,
                        std::optional<json::object>* after = nullptr);
-  // Takes a token out of `ops` once its operation has committed; the item as it is now,
-  // or nullopt when it no longer exists.
-  std::optional<json::object> forgetToken(const Key& key, std::string_view token);
+  // Takes tokens out of `ops` once their operations have committed; the item as it is
+  // now, or nullopt when it no longer exists (never created anew).
+  std::optional<json::object> forgetTokens(const Key& key, const std::vector<std::string>& tokens);
+  std::optional<json::object> forgetToken(const Key& key, std::string_view token) {
+    return forgetTokens(key, {std::string(token)});
+  }
   // The same after the answer has gone: gathered with the other tokens of the item and
   // taken out in the next round (TokenForgetter).
   void forgetLater(const Key& key, std::string token) { forgetter_.add(key, std::move(token)); }
@@ -138,6 +141,9 @@ class DynamoDbStore::Impl {
   // entity is gone by then, and dropped if it is not.
   bool removeWithEvent(const Key& key, const Expression& condition, std::string_view type,
                        json::object data);
+  // The items of a GSI3 work queue (`PENDING#...`, sorted by `<due:20>/...`) that are due
+  // by `now`, up to `limit`: what each sweep of repairAbandoned reads.
+  std::vector<json::object> dueIn(std::string_view queue, domain::Millis now, std::size_t limit);
   // The sweep (repairAbandoned): publishes what the queue holds past its due time.
   std::size_t sweepPendingEvents(domain::Millis now);
   // The sweep's part for location batches whose attempt died and was not retried within
