@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "domain/validation.hpp"
+#include "http/base64.hpp"
 
 namespace offers::http {
 namespace {
@@ -70,16 +71,10 @@ std::optional<std::string> decodeTagged(std::string_view version, std::string_vi
     }
   }
   if (b64.size() % 4 == 1) return std::nullopt;
-  const std::size_t pad = (4 - b64.size() % 4) % 4;
-  b64.append(pad, '=');
-  std::string plain(b64.size() / 4 * 3, '\0');
-  const int n =
-      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(plain.data()),
-                      reinterpret_cast<const unsigned char*>(b64.data()), int(b64.size()));
-  if (n < 0) return std::nullopt;
-  plain.resize(std::size_t(n) - pad);
-  if (!plain.starts_with(version)) return std::nullopt;
-  return plain.substr(version.size());
+  b64.append((4 - b64.size() % 4) % 4, '=');
+  const auto plain = decodeBase64(b64);
+  if (!plain || !plain->starts_with(version)) return std::nullopt;
+  return plain->substr(version.size());
 }
 
 }  // namespace

@@ -1,7 +1,5 @@
 #include "lambda/api_gateway.hpp"
 
-#include <openssl/evp.h>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/encode.hpp>
@@ -9,6 +7,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "http/base64.hpp"
 #include "http/request_id.hpp"
 
 namespace offers::lambda {
@@ -37,25 +36,13 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string decodeBase64(const std::string& text) {
-  if (text.size() % 4 != 0) throw std::invalid_argument("body: not valid base64");
-  std::string out(text.size() / 4 * 3, '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()));
-  if (n < 0) throw std::invalid_argument("body: not valid base64");
-  // EVP_DecodeBlock counts the padding as data: take it back off.
-  std::size_t size = std::size_t(n);
-  for (std::size_t i = text.size(); i > 0 && text[i - 1] == '=' && size > 0; --i) --size;
-  out.resize(size);
-  return out;
-}
-
 std::string bodyOf(const json::object& event) {
   auto body = string(event, "body").value_or("");
   const auto* encoded = event.if_contains("isBase64Encoded");
-  if (encoded && encoded->is_bool() && encoded->as_bool()) return decodeBase64(body);
-  return body;
+  if (!encoded || !encoded->is_bool() || !encoded->as_bool()) return body;
+  auto decoded = http::decodeBase64(body);
+  if (!decoded) throw std::invalid_argument("body: not valid base64");
+  return std::move(*decoded);
 }
 
 http::Method methodOf(const std::string& name) {
