@@ -3,8 +3,8 @@
 //
 //   bench_dynamodb_cost --endpoint http://127.0.0.1:PORT [--threads 8] [--puts 10000]
 //                       [--ceiling-threads 8,16,32] [--creates 50] [--links 2000]
-//                       [--offers 10] [--bulk 1000] [--page-size 1000] [--parallelism 16]
-//                       [--json FILE]
+//                       [--offers 10] [--bulk 1000] [--size-links 50] [--page-size 1000]
+//                       [--parallelism 16] [--json FILE]
 //
 // Phases, each on a fresh table:
 //   ceiling     --puts conditional PutItems (attribute_not_exists(PK)) of small items
@@ -16,6 +16,9 @@
 //               locations (DynamoDbStore::createLocations);
 //   links       DynamoDbStore::link of --links new pairs from --threads threads (the pairs
 //               spread over --offers offers), then DynamoDbStore::unlink of the same pairs;
+//   sizes       --size-links single links and unlinks, one at a time, of one offer and as
+//               many locations, all with metadata of 0, 4 KiB and 15 KiB: the write units
+//               per link as the endpoint counts them, by the size of the entities;
 //   link job    one link-brand-locations job over --bulk locations, runJobStep until it
 //               is terminal; then an unlink-all-locations job over the same links.
 // Requests are counted per DynamoDB operation (GetItem, Query, UpdateItem, ...) so that
@@ -71,6 +74,7 @@ struct Settings {
   std::size_t links = 2000;
   std::size_t offers = 10;
   std::size_t bulk = 1000;
+  std::size_t sizeLinks = 50;
   std::size_t pageSize = 1000;
   unsigned parallelism = 16;
   std::string jsonPath;
@@ -80,7 +84,8 @@ struct Settings {
   std::cerr << "bench_dynamodb_cost: " << problem << "\n"
             << "usage: bench_dynamodb_cost --endpoint URL [--threads N] [--puts N]\n"
                "       [--ceiling-threads N,N,...] [--creates N] [--links N] [--offers N]\n"
-               "       [--bulk N] [--page-size N] [--parallelism N] [--json FILE]\n";
+               "       [--bulk N] [--size-links N] [--page-size N] [--parallelism N]\n"
+               "       [--json FILE]\n";
   std::exit(2);
 }
 
@@ -118,6 +123,8 @@ Settings parse(int argc, char** argv) {
       s.offers = positive(flag, v);
     } else if (flag == "--bulk") {
       s.bulk = positive(flag, v);
+    } else if (flag == "--size-links") {
+      s.sizeLinks = positive(flag, v);
     } else if (flag == "--page-size") {
       s.pageSize = positive(flag, v);
     } else if (flag == "--parallelism") {
@@ -172,6 +179,11 @@ class OperationMeter {
     return out;
   }
 
+  // Capacity units the endpoint reported (ReturnConsumedCapacity TOTAL: the table's
+  // units by DynamoDB's size rules; dynalite leaves out the indexes' copies).
+  ddb::CapacityMeter capacity;
+  std::pair<double, double> units() const { return {capacity.write.load(), capacity.read.load()}; }
+
   static std::uint64_t total(const Snapshot& before, const Snapshot& after) {
     std::uint64_t n = 0;
     for (std::size_t i = 0; i < before.size(); ++i) n += after[i] - before[i];
@@ -190,6 +202,7 @@ ddb::ClientOptions clientOptions(const Settings& s, OperationMeter& meter) {
   o.faultHook = [&meter](std::string_view operation, ddb::CallPhase phase) {
     if (phase == ddb::CallPhase::before) meter.count(operation);
   };
+  o.capacity = &meter.capacity;
   return o;
 }
 
@@ -548,6 +561,62 @@ json::object links(const Settings& s, Checks& checks, std::vector<ItemSize>& siz
           {"unlink", unlinkResult}};
 }
 
+// Write units per link and unlink by the size of the entities linked: an offer and
+// --size-links locations, all with metadata of the same size (none, 4 KiB, 15 KiB), linked
+// and unlinked one at a time. The units are the table's, as the endpoint counts them by
+// DynamoDB's size rules; what grows with the entities is there.
+json::object entitySizes(const Settings& s, Checks& checks) {
+  json::array out;
+  for (std::size_t metadataBytes : {std::size_t(0), std::size_t(4096), std::size_t(15360)}) {
+    OperationMeter meter;
+    auto options = storeOptions(s, meter, "sizes");
+    ddb::DynamoDbStore store(options);
+    const auto brand = makeBrand("Bench brand");
+    store.createBrand(brand);
+    std::optional<json::object> metadata;
+    if (metadataBytes > 0) metadata = json::object{{"notes", std::string(metadataBytes, 'x')}};
+    auto offer = makeOffer(brand.id, 0);
+    offer.metadata = metadata;
+    store.createOffer(offer);
+    auto locations = makeLocations(store, brand.id, 0);
+    for (std::size_t i = 0; i < s.sizeLinks; ++i) {
+      domain::Location l;
+      l.id = domain::newId();
+      l.address = std::to_string(i) + " Benchmark Street";
+      l.brandId = brand.id;
+      l.metadata = metadata;
+      l.created = l.updated = domain::nowMillis();
+      locations.push_back(l);
+    }
+    store.createLocations(locations);
+    json::object row{{"metadata_bytes", metadataBytes}};
+    for (const char* kind : {"link", "unlink"}) {
+      const auto [w0, r0] = meter.units();
+      const auto before = meter.snapshot();
+      const auto r = runParallel(1, locations.size(), [&](std::size_t k) {
+        if (std::string_view(kind) == "link") {
+          store.link(offer.id, locations[k].id);
+        } else {
+          store.unlink(offer.id, locations[k].id);
+        }
+      });
+      // The token forgetter's round after the last one belongs to it too.
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      const auto [w1, r1] = meter.units();
+      const auto after = meter.snapshot();
+      checks.add(r.failures == 0,
+                 std::string("every ") + kind + " with " + std::to_string(metadataBytes) +
+                     " bytes of metadata succeeded: " + std::to_string(r.failures) + " failures");
+      const double n = double(locations.size());
+      row[kind] = json::object{{"write_units", (w1 - w0) / n},
+                               {"read_units", (r1 - r0) / n},
+                               {"requests", double(OperationMeter::total(before, after)) / n}};
+    }
+    out.push_back(std::move(row));
+  }
+  return {{"per_size", std::move(out)}, {"links", s.sizeLinks}};
+}
+
 // Steps a job to its end and records what each step cost.
 json::object runJob(ddb::DynamoDbStore& store, OperationMeter& meter, const domain::Job& job,
                     std::size_t pageSize, domain::Job& last) {
@@ -686,6 +755,19 @@ void print(const json::object& r) {
               << fmt(100 * rate * perOp / puts) << "% of the endpoint's request ceiling\n";
     printOps(x.at("ops").as_object());
   }
+  std::cout << "write units per single link / unlink (the table's, as the endpoint counts "
+               "them), by the entities' metadata size:\n";
+  for (const auto& v : r.at("sizes").at("per_size").as_array()) {
+    const auto& row = v.as_object();
+    std::cout << "    " << row.at("metadata_bytes").to_number<std::int64_t>() << " bytes:";
+    for (const char* kind : {"link", "unlink"}) {
+      const auto& x = row.at(kind).as_object();
+      std::cout << " " << kind << " " << fmt(x.at("write_units").to_number<double>(), 2) << " WCU, "
+                << fmt(x.at("read_units").to_number<double>(), 2) << " RCU, "
+                << fmt(x.at("requests").to_number<double>(), 2) << " requests;";
+    }
+    std::cout << "\n";
+  }
   const auto& b = r.at("bulk").as_object();
   for (const char* kind : {"link_job", "unlink_job"}) {
     const auto& j = b.at(kind).as_object();
@@ -746,6 +828,8 @@ int main(int argc, char** argv) {
     result["creates"] = creates(s, checks);
     std::cerr << "links: " << s.links << " single links, then as many unlinks\n";
     result["links"] = links(s, checks, sizes);
+    std::cerr << "sizes: " << s.sizeLinks << " links and unlinks per entity size\n";
+    result["sizes"] = entitySizes(s, checks);
     std::cerr << "bulk: a link job, then an unlink job, over " << s.bulk << " locations\n";
     result["bulk"] = bulk(s, checks, sizes);
     json::array items;

@@ -125,9 +125,51 @@ bool Client::retryable(std::string_view type, long status) {
 
 thread_local const SendBy::Deadline* SendBy::current_ = nullptr;
 
+namespace {
+
+// The DynamoDB calls that take ReturnConsumedCapacity.
+bool consumesCapacity(std::string_view operation) {
+  for (std::string_view op : {"GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem",
+                              "DeleteItem", "BatchWriteItem"}) {
+    if (op == operation) return true;
+  }
+  return false;
+}
+
+void meterCapacity(CapacityMeter& meter, std::string_view operation, const json::object& r) {
+  const auto* consumed = r.if_contains("ConsumedCapacity");
+  if (!consumed) return;
+  double units = 0;
+  auto add = [&units](const json::value& v) {
+    if (const auto* o = v.if_object()) {
+      if (const auto* u = o->if_contains("CapacityUnits"); u && u->is_number()) {
+        units += u->to_number<double>();
+      }
+    }
+  };
+  if (consumed->is_array()) {
+    for (const auto& v : consumed->as_array()) add(v);
+  } else {
+    add(*consumed);
+  }
+  const bool reads = operation == "GetItem" || operation == "BatchGetItem" || operation == "Query";
+  auto& total = reads ? meter.read : meter.write;
+  total.fetch_add(units);
+}
+
+}  // namespace
+
 json::object Client::call(std::string_view operation, const json::object& request) {
   const domain::Backoff backoff{options_.retryBase, options_.retryMax, domain::Jitter::full};
-  const std::string body = json::serialize(request);
+  const bool metered = options_.capacity && consumesCapacity(operation);
+  std::string body;
+  if (metered) {
+    auto asking = request;
+    asking["ReturnConsumedCapacity"] = "TOTAL";
+    body = json::serialize(asking);
+  } else {
+    body = json::serialize(request);
+  }
   const auto deadline = std::chrono::steady_clock::now() + options_.retryDeadline;
   std::string lastProblem;
   for (int attempt = 0;; ++attempt) {
@@ -144,7 +186,10 @@ json::object Client::call(std::string_view operation, const json::object& reques
       boost::system::error_code ec;
       auto parsed = json::parse(response.body, ec);
       const json::object* obj = ec ? nullptr : parsed.if_object();
-      if (response.status == 200 && obj) return *obj;
+      if (response.status == 200 && obj) {
+        if (metered) meterCapacity(*options_.capacity, operation, *obj);
+        return *obj;
+      }
       std::string type;
       std::string message;
       if (obj) {

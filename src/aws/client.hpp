@@ -29,6 +29,13 @@ struct Credentials {
   static Credentials fromEnvironment();
 };
 
+// Capacity units DynamoDB reported for the calls of a client (ReturnConsumedCapacity
+// TOTAL): what the operations were billed, by the service's own size rules.
+struct CapacityMeter {
+  std::atomic<double> read{0};
+  std::atomic<double> write{0};
+};
+
 // When a fault hook runs: before the request leaves, or after its answer arrived.
 enum class CallPhase { before, after };
 
@@ -47,6 +54,9 @@ struct ClientOptions {
   // Test seam (fail the nth DynamoDB call): runs around every request; an exception
   // thrown from it ends the call with that exception, not retried.
   std::function<void(std::string_view operation, CallPhase phase)> faultHook;
+  // When set, DynamoDB item and query calls ask for their consumed capacity and add it
+  // here (the cost benchmark's write-unit meter). Not owned.
+  CapacityMeter* capacity = nullptr;
 };
 
 // DynamoDB answered with an error. `type` is the short name of `__type`

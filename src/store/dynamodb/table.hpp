@@ -19,6 +19,7 @@ namespace offers::store::dynamodb {
 
 // The engine speaks to DynamoDB through the shared AWS client (src/aws/).
 using aws::CallPhase;
+using aws::CapacityMeter;
 using aws::Client;
 using aws::ClientOptions;
 using aws::Credentials;
