@@ -637,7 +637,9 @@ TEST(DynamoDbCrash, TheSweepKeepsALocationOfAnAbandonedBatchThatWasLinked) {
   {
     DynamoDbStore dying(opts);
     doom.phase = CallPhase::before;
-    doom.arm(5);  // 0 the brand, 1 the record, 2 the read of the ids, 3-4 two puts, dead
+    // 0 the brand, 1 the record, 2 the read of the ids, 3-6 two locations (a counter item
+    // and a location item each), dead.
+    doom.arm(7);
     EXPECT_THROW(dying.createLocations(batch), Error);
   }
   auto healthy = open(w.table, nullptr);

@@ -105,7 +105,7 @@ class JobSteps {
 
   // After the terminal write: the offer is free again, and the job leaves the queue.
   void finish(JobState& s) {
-    t_.update(offerKey(s.job.offerId),
+    t_.update(countKey(offerKey(s.job.offerId)),
               {"REMOVE activeJob", "activeJob = :id", {}, {{":id", S(s.job.id)}}});
     for (;;) {
       s.eventDue = false;
@@ -185,10 +185,10 @@ class JobSteps {
       } else {
         t_.remove(key, {"", "op = :t", {}, {{":t", S(token)}}});
       }
-      impl_.forgetToken(locationKey(text(link, "locationId")), token);
+      impl_.forgetToken(countKey(locationKey(text(link, "locationId"))), token);
     });
     for (const auto& token : c.at("tokens").as_array()) {
-      impl_.forgetToken(offerKey(s.job.offerId), token.as_string());
+      impl_.forgetToken(countKey(offerKey(s.job.offerId)), token.as_string());
     }
     for (;;) {
       s.cleanup.reset();
@@ -237,7 +237,8 @@ class JobSteps {
       }
       if (opOf[i].empty()) return;
       keepLease();
-      if (impl_.applyCounter(locationKey(l), "offersTotal", 1, opOf[i], true) == Applied::missing) {
+      if (impl_.applyCounter(countKey(locationKey(l)), "offersTotal", 1, opOf[i], true) ==
+          Applied::missing) {
         t_.remove(key, {"", "op = :t", {}, {{":t", S(opOf[i])}}});
         opOf[i].clear();
         failed[i] = 1;
@@ -292,7 +293,7 @@ class JobSteps {
       }
       if (opOf[i].empty()) return;
       keepLease();
-      impl_.applyCounter(locationKey(l), "offersTotal", -1, opOf[i], false);
+      impl_.applyCounter(countKey(locationKey(l)), "offersTotal", -1, opOf[i], false);
     });
     PageCounts c;
     std::map<std::string, std::int64_t> groups;
@@ -311,8 +312,8 @@ class JobSteps {
                     std::int64_t sign) {
     for (const auto& [tok, n] : groups) {
       keepLease();
-      if (impl_.applyCounter(offerKey(s.job.offerId), "locationsTotal", sign * n, tok, false) ==
-          Applied::missing) {
+      if (impl_.applyCounter(countKey(offerKey(s.job.offerId)), "locationsTotal", sign * n, tok,
+                             false) == Applied::missing) {
         throw offerGone(s.job.offerId);
       }
     }
@@ -426,13 +427,14 @@ bool DynamoDbStore::Impl::releaseFinishedJob(std::string_view offerId, const std
     const auto status = domain::parseJobStatus(text(*job, "status"));
     if (!status || !domain::isTerminal(*status)) return false;
   }
-  table.update(offerKey(offerId), {"REMOVE activeJob", "activeJob = :id", {}, {{":id", S(jobId)}}});
+  table.update(countKey(offerKey(offerId)),
+               {"REMOVE activeJob", "activeJob = :id", {}, {{":id", S(jobId)}}});
   return true;
 }
 
 void DynamoDbStore::createJob(const Job& job) {
   auto& t = impl_->table;
-  auto offer = t.get(offerKey(job.offerId));
+  auto offer = impl_->getCounted(offerKey(job.offerId));
   if (!offer) domain::throwNotFound("offer", job.offerId);
   if (auto active = text(*offer, "activeJob");
       !active.empty() && !impl_->releaseFinishedJob(job.offerId, active)) {
@@ -442,15 +444,17 @@ void DynamoDbStore::createJob(const Job& job) {
   s.job = job;
   JobSteps steps(*impl_);
   if (!steps.write(s)) throw alreadyExists("job", job.id);
-  // One active job per offer: the offer item holds its id.
-  if (t.update(offerKey(job.offerId), {"SET activeJob = :id",
-                                       "attribute_exists(PK) AND attribute_not_exists(activeJob)",
-                                       {},
-                                       {{":id", S(job.id)}}})) {
+  // One active job per offer: the offer's counter item holds its id (a delete of the
+  // offer is decided there too).
+  if (t.update(countKey(offerKey(job.offerId)),
+               {"SET activeJob = :id",
+                "attribute_exists(PK) AND attribute_not_exists(activeJob)",
+                {},
+                {{":id", S(job.id)}}})) {
     return;
   }
   t.remove(jobKey(job.id));
-  offer = t.get(offerKey(job.offerId));
+  offer = t.get(countKey(offerKey(job.offerId)));
   if (!offer) domain::throwNotFound("offer", job.offerId);
   throw jobInProgress(job.offerId, text(*offer, "activeJob"));
 }
@@ -535,7 +539,7 @@ Job DynamoDbStore::runJobStep(std::string_view id, std::size_t pageSize) {
         q.index = Index::gsi1;
         q.partition = "BRAND#" + s.job.brandId + "#LOCATIONS";
         s.job.total = t.count(q);
-      } else if (auto offer = t.get(offerKey(s.job.offerId))) {
+      } else if (auto offer = t.get(countKey(offerKey(s.job.offerId)))) {
         s.job.total = number(*offer, "locationsTotal");
       }
     }
@@ -546,7 +550,7 @@ Job DynamoDbStore::runJobStep(std::string_view id, std::size_t pageSize) {
       continue;
     }
     if (!s.pageEnd) {
-      const bool offerExists = t.get(offerKey(s.job.offerId)).has_value();
+      const bool offerExists = impl_->getCounted(offerKey(s.job.offerId)).has_value();
       if (s.job.cancelRequested || !offerExists) {
         if (!offerExists) {
           const auto gone = offerGone(s.job.offerId);

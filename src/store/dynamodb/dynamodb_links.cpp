@@ -49,24 +49,25 @@ json::object pendingLink(std::string_view offerId, std::string_view locationId,
           {"GSI3SK", pendingSortKey(until, offerId, locationId)}};
 }
 
-// Reads an offer and a location together and checks they may be linked.
-std::pair<domain::Offer, domain::Location> readPair(Table& table, std::string_view offerId,
-                                                    std::string_view locationId) {
-  std::optional<domain::Offer> offer;
-  std::optional<domain::Location> location;
-  bool deleting = false;
-  for (const auto& item : table.batchGet({offerKey(offerId), locationKey(locationId)})) {
-    if (text(item, "SK") == "OFFER") {
-      offer = domain::offerFromJson(item);
-    } else {
-      location = domain::locationFromJson(item);
-      deleting = item.contains("deleting");
-    }
+// An offer and a location, each with its counter, read together (one BatchGetItem of
+// four items), and checked that they may be linked.
+std::pair<json::object, json::object> readPair(DynamoDbStore::Impl& impl,
+                                               const std::string& offerId,
+                                               const std::string& locationId) {
+  const auto o = offerKey(offerId);
+  const auto l = locationKey(locationId);
+  auto whole = impl.getCounted({o, l});
+  const auto offer = whole.find(o.pk);
+  const auto location = whole.find(l.pk);
+  if (offer == whole.end()) domain::throwNotFound("offer", offerId);
+  if (location == whole.end() || location->second.contains("deleting")) {
+    domain::throwNotFound("location", locationId);
   }
-  if (!offer) domain::throwNotFound("offer", offerId);
-  if (!location || deleting) domain::throwNotFound("location", locationId);
-  if (offer->brandId != location->brandId) throw brandMismatch(*offer, *location);
-  return {std::move(*offer), std::move(*location)};
+  if (text(offer->second, "brandId") != text(location->second, "brandId")) {
+    throw brandMismatch(domain::offerFromJson(offer->second),
+                        domain::locationFromJson(location->second));
+  }
+  return {std::move(offer->second), std::move(location->second)};
 }
 
 }  // namespace
@@ -84,18 +85,28 @@ void DynamoDbStore::Impl::takeBack(const Key& key, std::string_view field,
 
 std::pair<domain::Offer, domain::Location> DynamoDbStore::Impl::afterCommit(
     const std::string& offerId, const std::string& locationId, const std::string& token,
-    std::optional<json::object> offer, std::optional<json::object> location) {
+    const Counted& counted) {
   // Committed: the token guards nothing any more, and comes out after the answer.
-  forgetLater(offerKey(offerId), token);
-  forgetLater(locationKey(locationId), token);
-  // The items as the counter moves left them; read only where a move had landed before
-  // (an operation taken over or resumed).
+  const auto o = offerKey(offerId);
+  const auto l = locationKey(locationId);
+  forgetLater(countKey(o), token);
+  forgetLater(countKey(l), token);
+  // The entities with their counters as the moves left them; read again only where a
+  // move had landed before (an operation taken over or resumed) or an entity was not read.
+  std::optional<json::object> offer;
+  std::optional<json::object> location;
+  if (counted.offer && counted.offerCounter)
+    offer = withCounter(*counted.offer, *counted.offerCounter);
+  if (counted.location && counted.locationCounter) {
+    location = withCounter(*counted.location, *counted.locationCounter);
+  }
   if (!offer || !location) {
-    std::vector<Key> keys;
-    if (!offer) keys.push_back(offerKey(offerId));
-    if (!location) keys.push_back(locationKey(locationId));
-    for (auto& item : table.batchGet(keys)) {
-      (text(item, "SK") == "OFFER" ? offer : location) = std::move(item);
+    auto whole = getCounted({o, l});
+    if (!offer) {
+      if (auto it = whole.find(o.pk); it != whole.end()) offer = std::move(it->second);
+    }
+    if (!location) {
+      if (auto it = whole.find(l.pk); it != whole.end()) location = std::move(it->second);
     }
   }
   if (!offer) domain::throwNotFound("offer", offerId);
@@ -106,11 +117,11 @@ std::pair<domain::Offer, domain::Location> DynamoDbStore::Impl::afterCommit(
 domain::LinkResult DynamoDbStore::Impl::finishLink(const std::string& offerId,
                                                    const std::string& locationId,
                                                    const std::string& token,
-                                                   Clock::time_point leaseStart) {
+                                                   Clock::time_point leaseStart, Counted counted) {
   const auto link = linkKey(offerId, locationId);
+  const auto offerCount = countKey(offerKey(offerId));
+  const auto locationCount = countKey(locationKey(locationId));
   const Expression ours{"", "op = :t", {}, {{":t", S(token)}}};
-  std::optional<json::object> offer;
-  std::optional<json::object> location;
   {
     const aws::SendBy::Deadline fence{fenceAt(leaseStart)};
     aws::SendBy sendBy(&fence);
@@ -123,14 +134,15 @@ domain::LinkResult DynamoDbStore::Impl::finishLink(const std::string& offerId,
     parallel(2, [&](std::size_t i) {
       if (i == 0) {
         onLocation =
-            applyCounter(locationKey(locationId), "offersTotal", 1, token, true, &location);
+            applyCounter(locationCount, "offersTotal", 1, token, true, &counted.locationCounter);
       } else {
-        onOffer = applyCounter(offerKey(offerId), "locationsTotal", 1, token, false, &offer);
+        onOffer =
+            applyCounter(offerCount, "locationsTotal", 1, token, false, &counted.offerCounter);
       }
     });
     if (onLocation == Applied::missing || onOffer == Applied::missing) {
-      if (onLocation != Applied::missing) takeBack(locationKey(locationId), "offersTotal", token);
-      if (onOffer != Applied::missing) takeBack(offerKey(offerId), "locationsTotal", token);
+      if (onLocation != Applied::missing) takeBack(locationCount, "offersTotal", token);
+      if (onOffer != Applied::missing) takeBack(offerCount, "locationsTotal", token);
       table.remove(link, ours);
       if (onLocation == Applied::missing) domain::throwNotFound("location", locationId);
       domain::throwNotFound("offer", offerId);
@@ -143,34 +155,39 @@ domain::LinkResult DynamoDbStore::Impl::finishLink(const std::string& offerId,
                       "op = :t",
                       {{"#st", "state"}},
                       {{":linked", S(kLinked)}, {":t", S(token)}}});
-  auto [now, counted] =
-      afterCommit(offerId, locationId, token, std::move(offer), std::move(location));
-  return {std::move(now), std::move(counted), true};
+  auto [offer, location] = afterCommit(offerId, locationId, token, counted);
+  return {std::move(offer), std::move(location), true};
 }
 
 domain::UnlinkResult DynamoDbStore::Impl::finishUnlink(const std::string& offerId,
                                                        const std::string& locationId,
                                                        const std::string& token,
                                                        Clock::time_point leaseStart) {
-  std::optional<json::object> offer;
-  std::optional<json::object> location;
+  Counted counted;
   {
     const aws::SendBy::Deadline fence{fenceAt(leaseStart)};
     aws::SendBy sendBy(&fence);
-    // Both at once: neither refuses (an item gone has nothing left to count).
-    parallel(2, [&](std::size_t i) {
+    // Both at once: neither refuses (an item gone has nothing left to count). The two
+    // entities for the answer are read meanwhile.
+    parallel(3, [&](std::size_t i) {
       if (i == 0) {
-        applyCounter(locationKey(locationId), "offersTotal", -1, token, false, &location);
+        applyCounter(countKey(locationKey(locationId)), "offersTotal", -1, token, false,
+                     &counted.locationCounter);
+      } else if (i == 1) {
+        applyCounter(countKey(offerKey(offerId)), "locationsTotal", -1, token, false,
+                     &counted.offerCounter);
       } else {
-        applyCounter(offerKey(offerId), "locationsTotal", -1, token, false, &offer);
+        aws::SendBy unfenced(nullptr);  // a read: nothing it sends can land late
+        for (auto& item : table.batchGet({offerKey(offerId), locationKey(locationId)})) {
+          (text(item, "SK") == "OFFER" ? counted.offer : counted.location) = std::move(item);
+        }
       }
     });
   }
   appendEvent("link.deleted", linkEventData(offerId, locationId), token);
   table.remove(linkKey(offerId, locationId), {"", "op = :t", {}, {{":t", S(token)}}});
-  auto [now, counted] =
-      afterCommit(offerId, locationId, token, std::move(offer), std::move(location));
-  return {std::move(now), std::move(counted)};
+  auto [offer, location] = afterCommit(offerId, locationId, token, counted);
+  return {std::move(offer), std::move(location)};
 }
 
 void DynamoDbStore::Impl::settle(const json::object& first) {
@@ -199,7 +216,7 @@ void DynamoDbStore::Impl::settle(const json::object& first) {
         } else {
           table.remove(key, ours);
         }
-        forgetToken(locationKey(locationId), token);
+        forgetToken(countKey(locationKey(locationId)), token);
       }
     } else if (number(*link, "leaseUntil") < domain::nowMillis()) {
       // Its owner stopped: take the lease over, then finish the operation.
@@ -246,10 +263,13 @@ domain::LinkResult DynamoDbStore::link(std::string_view offerIdView,
     std::exception_ptr refused;
     bool put = false;
     Table::Current existing;  // the pair's link item, when there is one already
+    Impl::Counted read;
     impl_->parallel(2, [&](std::size_t i) {
       if (i == 0) {
         try {
-          readPair(t, offerId, locationId);
+          auto [offer, location] = readPair(*impl_, offerId, locationId);
+          read.offer = std::move(offer);
+          read.location = std::move(location);
         } catch (...) {
           refused = std::current_exception();
         }
@@ -263,7 +283,7 @@ domain::LinkResult DynamoDbStore::link(std::string_view offerIdView,
     }
     if (put) {
       try {
-        return impl_->finishLink(offerId, locationId, token, start);
+        return impl_->finishLink(offerId, locationId, token, start, std::move(read));
       } catch (...) {
         impl_->giveBackLease(offerId, locationId, token);
         throw;
@@ -272,8 +292,8 @@ domain::LinkResult DynamoDbStore::link(std::string_view offerIdView,
     if (!existing) continue;
     if (text(*existing, "state") == kLinked) {
       // Read again: the pair read above may predate the link another request just made.
-      auto [now, counted] = readPair(t, offerId, locationId);
-      return {std::move(now), std::move(counted), false};
+      auto [offer, location] = readPair(*impl_, offerId, locationId);
+      return {domain::offerFromJson(offer), domain::locationFromJson(location), false};
     }
     impl_->settle(*existing);
   }
@@ -303,8 +323,11 @@ domain::UnlinkResult DynamoDbStore::unlink(std::string_view offerIdView,
     Table::Current existing;
     if (!t.update(linkKey(offerId, locationId), claim, &existing)) {
       if (!existing) {
-        if (!t.get(offerKey(offerId))) domain::throwNotFound("offer", offerId);
-        if (!t.get(locationKey(locationId))) domain::throwNotFound("location", locationId);
+        auto whole = impl_->getCounted({offerKey(offerId), locationKey(locationId)});
+        if (!whole.contains(offerKey(offerId).pk)) domain::throwNotFound("offer", offerId);
+        if (!whole.contains(locationKey(locationId).pk)) {
+          domain::throwNotFound("location", locationId);
+        }
         throw notLinked(offerId, locationId);
       }
       if (text(*existing, "state") != kLinked) impl_->settle(*existing);
@@ -323,13 +346,22 @@ domain::UnlinkResult DynamoDbStore::unlink(std::string_view offerIdView,
 void DynamoDbStore::deleteLocation(std::string_view idView) {
   const std::string id(idView);
   auto& t = impl_->table;
-  // From here on no new link counts this location (applyCounter with live=true refuses).
-  auto marked = t.update(locationKey(id), {"SET deleting = :yes",
-                                           "attribute_exists(PK)",
-                                           {},
-                                           {{":yes", json::object{{"BOOL", true}}}}});
+  const auto key = locationKey(id);
+  // From here on no new link counts this location (applyCounter with live=true refuses):
+  // the mark is on its counter item.
+  auto marked = t.update(countKey(key), {"SET deleting = :yes",
+                                         "attribute_exists(PK)",
+                                         {},
+                                         {{":yes", json::object{{"BOOL", true}}}}});
   if (!marked) domain::throwNotFound("location", id);
-  const auto before = domain::locationFromJson(*marked);
+  auto entity = t.get(key);
+  if (!entity) {
+    // A create of this id has put its counter and not its location yet: nobody can have
+    // seen it. Its create goes on unmarked.
+    t.update(countKey(key), {"REMOVE deleting", "attribute_exists(PK)", {}, {}});
+    domain::throwNotFound("location", id);
+  }
+  const auto before = domain::locationFromJson(withCounter(std::move(*entity), *marked));
   const auto deadline = Clock::now() + impl_->options.lease * 2;
   for (;;) {
     QuerySpec q;
@@ -345,10 +377,10 @@ void DynamoDbStore::deleteLocation(std::string_view idView) {
       }
     }
     Expression gone{"", "offersTotal = :zero", {}, {{":zero", N(0)}}};
-    if (impl_->removeWithEvent(locationKey(id), gone, "location.deleted", domain::toJson(before))) {
+    if (impl_->removeWithEvent(key, gone, "location.deleted", domain::toJson(before), true)) {
       return;
     }
-    if (!t.get(locationKey(id))) domain::throwNotFound("location", id);
+    if (!t.get(countKey(key))) domain::throwNotFound("location", id);
     // Links still counted that the index has not shown yet (it trails the table).
     if (Clock::now() > deadline) {
       throw Error(ErrorCode::unavailable, "the location is busy; try again",
@@ -394,21 +426,18 @@ QuerySpec linksOf(Index index, std::string partition, const PageRequest& page,
 }
 
 // The entities at the far end of a page of links (`idField` names them in the link
-// item), read together and in the links' order; one deleted meanwhile is left out.
+// item), read together with their counters and in the links' order; one deleted
+// meanwhile is left out.
 template <class T>
-Page<T> farEnds(Table& t, const QueryResult& links, const char* idField,
+Page<T> farEnds(DynamoDbStore::Impl& impl, const QueryResult& links, const char* idField,
                 Key (*keyOf)(std::string_view), T (*decode)(const json::object&)) {
   std::vector<Key> keys;
   for (const auto& link : links.items) keys.push_back(keyOf(text(link, idField)));
-  std::map<std::string, T> found;
-  for (const auto& item : t.batchGet(keys)) {
-    auto entity = decode(item);
-    found.emplace(entity.id, std::move(entity));
-  }
+  const auto found = impl.getCounted(keys);
   Page<T> out;
   for (const auto& link : links.items) {
-    if (auto it = found.find(text(link, idField)); it != found.end()) {
-      out.items.push_back(it->second);
+    if (auto it = found.find(keyOf(text(link, idField)).pk); it != found.end()) {
+      out.items.push_back(decode(it->second));
     }
   }
   if (links.more && !links.items.empty()) out.last = text(links.items.back(), idField);
@@ -420,18 +449,18 @@ Page<T> farEnds(Table& t, const QueryResult& links, const char* idField,
 Page<Location> DynamoDbStore::listLocationsOfOffer(std::string_view offerId,
                                                    const PageRequest& page) {
   auto& t = impl_->table;
-  if (!t.get(offerKey(offerId))) domain::throwNotFound("offer", offerId);
+  if (!impl_->getCounted(offerKey(offerId))) domain::throwNotFound("offer", offerId);
   auto links = t.query(linksOf(Index::table, offerKey(offerId).pk, page, "LINK#"));
-  return farEnds<Location>(t, links, "locationId", locationKey, domain::locationFromJson);
+  return farEnds<Location>(*impl_, links, "locationId", locationKey, domain::locationFromJson);
 }
 
 Page<Offer> DynamoDbStore::listOffersOfLocation(std::string_view locationId,
                                                 const PageRequest& page) {
   auto& t = impl_->table;
-  if (!t.get(locationKey(locationId))) domain::throwNotFound("location", locationId);
+  if (!impl_->getCounted(locationKey(locationId))) domain::throwNotFound("location", locationId);
   auto links =
       t.query(linksOf(Index::gsi1, "LOCATION#" + std::string(locationId) + "#OFFERS", page, ""));
-  return farEnds<Offer>(t, links, "offerId", offerKey, domain::offerFromJson);
+  return farEnds<Offer>(*impl_, links, "offerId", offerKey, domain::offerFromJson);
 }
 
 }  // namespace offers::store::dynamodb

@@ -78,7 +78,9 @@ class Batch {
         record_{"BATCH#" + digest_, "BATCH"},
         token_(domain::newId()),
         stored_(locations.size()),
-        ours_(locations.size(), 0) {}
+        ours_(locations.size(), 0),
+        counterIn_(locations.size(), 0),
+        entityIn_(locations.size(), 0) {}
 
   void run() {
     claim();
@@ -106,20 +108,9 @@ class Batch {
             record_, leaseTo(impl_.leaseUntil(), "leaseUntil = :seen", {{":seen", N(seen)}}))) {
       return false;
     }
-    std::map<std::string, std::size_t> index;
-    std::vector<Key> keys;
-    for (std::size_t i = 0; i < locations_.size(); ++i) {
-      index.emplace(locations_[i].id, i);
-      keys.push_back(locationKey(locations_[i].id));
-      ours_[i] = 1;  // any of them may have been put
-    }
+    for (std::size_t i = 0; i < locations_.size(); ++i) ours_[i] = 1;  // any may have been put
     std::size_t in = 0;
-    for (const auto& item : impl_.table.batchGet(keys)) {
-      const auto i = index.at(text(item, "id"));
-      if (text(item, "batch") != digest_) continue;
-      stored_[i] = domain::locationFromJson(item);
-      ++in;
-    }
+    readOwn([&](std::size_t) { ++in; }, [](std::size_t) {});
     if (in < locations_.size()) {
       rollback();
     } else {
@@ -210,25 +201,55 @@ class Batch {
     renewed_ = std::chrono::steady_clock::now();
   }
 
-  // One read of every id (skipped for a single new location, whose conditional put says
-  // the same), so that a batch with a taken id writes nothing. Locations an earlier
-  // attempt at this batch wrote are adopted.
-  void preCheck() {
-    if (locations_.size() == 1 && !adopting_) return;
+  // Reads the location and counter items of every id: notes those this batch wrote (their
+  // `batch` is its digest; a location is in once both are), calls `whole(i)` for each
+  // location that is in and `taken(i)` for each id that something else holds.
+  template <class Whole, class Taken>
+  void readOwn(Whole&& whole, Taken&& taken) {
     std::map<std::string, std::size_t> index;
     std::vector<Key> keys;
     for (std::size_t i = 0; i < locations_.size(); ++i) {
-      index.emplace(locations_[i].id, i);
+      index.emplace(locationKey(locations_[i].id).pk, i);
       keys.push_back(locationKey(locations_[i].id));
+      keys.push_back(countKey(keys.back()));
     }
+    std::vector<std::optional<json::object>> entities(locations_.size());
+    std::vector<std::optional<json::object>> counters(locations_.size());
+    for (auto& item : impl_.table.batchGet(keys)) {
+      const auto i = index.at(text(item, "PK"));
+      (isCounter(item) ? counters[i] : entities[i]) = std::move(item);
+    }
+    for (std::size_t i = 0; i < locations_.size(); ++i) {
+      const bool mineC = counters[i] && text(*counters[i], "batch") == digest_;
+      const bool mineE = entities[i] && text(*entities[i], "batch") == digest_;
+      if ((counters[i] && !mineC) || (entities[i] && !mineE)) {
+        taken(i);
+        continue;
+      }
+      counterIn_[i] = mineC;
+      entityIn_[i] = mineE;
+      if (mineC && mineE) {
+        stored_[i] = domain::locationFromJson(withCounter(*entities[i], *counters[i]));
+        whole(i);
+      }
+    }
+  }
+
+  // One read of every id (skipped for a single new location, whose conditional puts say
+  // the same), so that a batch with a taken id writes nothing. Locations an earlier
+  // attempt at this batch wrote, whole or in part, are adopted.
+  void preCheck() {
+    if (locations_.size() == 1 && !adopting_) return;
     std::size_t firstTaken = SIZE_MAX;
-    for (const auto& item : impl_.table.batchGet(keys)) {
-      const auto i = index.at(text(item, "id"));
-      if (adopting_ && text(item, "batch") == digest_) {
-        stored_[i] = domain::locationFromJson(item);
-        ours_[i] = 1;
-      } else {
-        firstTaken = std::min(firstTaken, i);
+    readOwn([](std::size_t) {}, [&](std::size_t i) { firstTaken = std::min(firstTaken, i); });
+    if (!adopting_) {
+      // Nothing of a new batch can be its own: whatever is there is someone else's.
+      for (std::size_t i = 0; i < locations_.size(); ++i) {
+        if (counterIn_[i] || entityIn_[i]) firstTaken = std::min(firstTaken, i);
+      }
+    } else {
+      for (std::size_t i = 0; i < locations_.size(); ++i) {
+        if (counterIn_[i] || entityIn_[i]) ours_[i] = 1;
       }
     }
     if (firstTaken != SIZE_MAX) {
@@ -254,15 +275,28 @@ class Batch {
         const auto i = todo[from + k];
         Location l = locations_[i];
         l.offersTotal = 0;
-        auto item = locationItem(l);
-        item["batch"] = digest_;
+        const auto key = locationKey(l.id);
+        const Expression create{"", "attribute_not_exists(PK)", {}, {}};
         ours_[i] = 1;  // from here it may be in the table, whatever the answer
         try {
-          if (impl_.table.put(item, {"", "attribute_not_exists(PK)", {}, {}})) {
+          // The counter item claims the id; the location's item makes it visible.
+          bool put = true;
+          if (!counterIn_[i]) {
+            auto counter = counterItem(key, "offersTotal");
+            counter["batch"] = digest_;
+            put = impl_.table.put(counter, create);
+          }
+          if (put && !entityIn_[i]) {
+            auto item = locationItem(l);
+            item["batch"] = digest_;
+            put = impl_.table.put(item, create);
+          }
+          if (put) {
             stored_[i] = std::move(l);
             return;
           }
-          // Another create took the id between the check and the put.
+          // Another create took the id between the check and the put (or a delete of the
+          // id is still being finished).
           for (auto seen = firstLost.load();
                i < seen && !firstLost.compare_exchange_weak(seen, i);) {
           }
@@ -295,14 +329,21 @@ class Batch {
       }
       std::vector<std::optional<json::object>> kept(mine.size());  // as read, if it stays
       impl_.parallel(mine.size(), [&](std::size_t k) {
-        const auto& id = locations_[mine[k]].id;
-        Expression e{"",
-                     "#b = :d AND offersTotal = :zero AND attribute_not_exists(#ops)",
-                     {{"#b", "batch"}, {"#ops", "ops"}},
-                     {{":d", S(digest_)}, {":zero", N(0)}}};
-        if (impl_.table.remove(locationKey(id), e)) return;
-        auto item = impl_.table.get(locationKey(id));
-        if (item && text(*item, "batch") == digest_) kept[k] = std::move(item);
+        const auto key = locationKey(locations_[mine[k]].id);
+        const Expression ours{"", "#b = :d", {{"#b", "batch"}}, {{":d", S(digest_)}}};
+        Expression unused = ours;
+        unused.condition += " AND offersTotal = :zero AND attribute_not_exists(#ops)";
+        unused.names["#ops"] = "ops";
+        unused.values[":zero"] = N(0);
+        // The counter item first (where a link would have counted it), then the location.
+        if (!impl_.table.remove(countKey(key), unused)) {
+          auto counter = impl_.table.get(countKey(key));
+          if (counter && text(*counter, "batch") == digest_) {
+            if (auto item = impl_.table.get(key)) kept[k] = withCounter(std::move(*item), *counter);
+            return;
+          }
+        }
+        impl_.table.remove(key, ours);
       });
       std::vector<json::object> data;
       std::vector<std::string> ids;
@@ -334,6 +375,8 @@ class Batch {
   std::chrono::steady_clock::time_point renewed_;
   std::vector<std::optional<Location>> stored_;  // as in the table, once written or adopted
   std::vector<char> ours_;                       // may have been put by this batch
+  std::vector<char> counterIn_;                  // its counter item is this batch's
+  std::vector<char> entityIn_;                   // its location item is this batch's
   std::set<std::string> brandsSeen_;
 };
 

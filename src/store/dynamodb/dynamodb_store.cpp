@@ -43,6 +43,9 @@ Key webhookKey(std::string_view id) {
 Key eventKey(std::uint64_t seq) {
   return {"EVENTS#" + std::to_string(seq % kShards), fixed(seq)};
 }
+Key countKey(const Key& entity) {
+  return {entity.pk, "COUNT"};
+}
 
 namespace {
 
@@ -63,6 +66,7 @@ json::object brandItem(const domain::Brand& b) {
 
 json::object offerItem(const domain::Offer& o) {
   auto item = domain::toJson(o);
+  item.erase("locationsTotal");  // in its counter item
   setKey(item, offerKey(o.id));
   item["GSI1PK"] = "BRAND#" + o.brandId + "#OFFERS";
   item["GSI1SK"] = o.id;
@@ -73,7 +77,8 @@ json::object offerItem(const domain::Offer& o) {
 
 json::object locationItem(const domain::Location& l) {
   auto item = domain::toJson(l);
-  item.erase("hasOffer");  // derived from offersTotal when read
+  item.erase("hasOffer");     // derived from offersTotal when read
+  item.erase("offersTotal");  // in its counter item
   setKey(item, locationKey(l.id));
   item["GSI1PK"] = "BRAND#" + l.brandId + "#LOCATIONS";
   item["GSI1SK"] = l.id;
@@ -91,6 +96,18 @@ json::object jobItem(const domain::Job& j) {
   item["GSI2PK"] = "JOBS";
   item["GSI2SK"] = j.id;
   return item;
+}
+
+json::object counterItem(const Key& entity, std::string_view field) {
+  const auto key = countKey(entity);
+  return {{"PK", key.pk}, {"SK", key.sk}, {field, 0}};
+}
+
+json::object withCounter(json::object entity, const json::object& counter) {
+  for (const auto& [name, value] : counter) {
+    if (name != "PK" && name != "SK") entity[name] = value;
+  }
+  return entity;
 }
 
 std::string text(const json::object& item, std::string_view name) {
@@ -135,6 +152,34 @@ DynamoDbStore::Impl::Impl(Options o)
   std::random_device rd;
   seqSalt_ = (std::uint64_t(rd()) & 0x3FF) << 10;
   if (options.createTable) table.createIfMissing();
+}
+
+std::optional<json::object> DynamoDbStore::Impl::getCounted(const Key& entity) {
+  auto whole = getCounted(std::vector<Key>{entity});
+  if (whole.empty()) return std::nullopt;
+  return std::move(whole.begin()->second);
+}
+
+std::map<std::string, json::object> DynamoDbStore::Impl::getCounted(
+    const std::vector<Key>& entities) {
+  std::vector<Key> keys;
+  for (const auto& key : entities) {
+    keys.push_back(key);
+    keys.push_back(countKey(key));
+  }
+  std::map<std::string, json::object> items;
+  std::map<std::string, json::object> counters;
+  for (auto& item : table.batchGet(keys)) {
+    auto pk = text(item, "PK");
+    (isCounter(item) ? counters : items).emplace(std::move(pk), std::move(item));
+  }
+  std::map<std::string, json::object> whole;
+  for (auto& [pk, item] : items) {
+    if (auto c = counters.find(pk); c != counters.end()) {
+      whole.emplace(pk, withCounter(std::move(item), c->second));
+    }
+  }
+  return whole;
 }
 
 Applied DynamoDbStore::Impl::applyCounter(const Key& key, std::string_view field,
@@ -354,24 +399,31 @@ void DynamoDbStore::Impl::settleCarried(const Key& key, const CarriedEvent& even
 }
 
 bool DynamoDbStore::Impl::removeWithEvent(const Key& key, const Expression& condition,
-                                          std::string_view type, json::object data) {
+                                          std::string_view type, json::object data, bool counted) {
   const CarriedEvent event{domain::newId(), std::string(type), std::move(data)};
   const auto intent = intentKey(event.id);
   json::object item{
       {"PK", intent.pk}, {"SK", intent.sk}, {"entityPK", key.pk}, {"entitySK", key.sk}};
   carry(item, event);
   table.put(item);
-  auto old = table.remove(key, condition);
-  if (old) {
-    if (auto prior = carried(*old)) appendEvent(prior->type, prior->data, prior->id);
+  // An offer or a location goes when its counter item does (the condition is there); the
+  // entity's item follows. A death in between leaves the entity's item alone, which no
+  // reader sees, and the sweep finishes the delete.
+  auto old = table.remove(counted ? countKey(key) : key, condition);
+  const bool removed = old.has_value();
+  if (removed && counted) old = table.remove(key);
+  if (removed) {
+    if (old) {
+      if (auto prior = carried(*old)) appendEvent(prior->type, prior->data, prior->id);
+    }
     appendEvent(event.type, event.data, event.id);
   }
   try {
     table.remove(intent);
   } catch (const Error&) {
-    if (old) throw;  // the change is done, its event written: the sweep drops the intent
+    if (removed) throw;  // the change is done, its event written: the sweep drops the intent
   }
-  return old.has_value();
+  return removed;
 }
 
 std::size_t DynamoDbStore::Impl::sweepPendingEvents(domain::Millis now) {
@@ -382,10 +434,20 @@ std::size_t DynamoDbStore::Impl::sweepPendingEvents(domain::Millis now) {
     const Key key{text(item, "PK"), text(item, "SK")};
     try {
       if (key.pk.starts_with("INTENT#")) {
-        // Its deletion happened if the entity is gone.
-        if (!table.get({text(item, "entityPK"), text(item, "entitySK")})) {
-          appendEvent(event->type, event->data, event->id);
+        // Its deletion happened if the entity is gone, or if an offer's or a location's
+        // counter item is (its delete died before the entity's item went: finished here).
+        const Key entity{text(item, "entityPK"), text(item, "entitySK")};
+        const bool counted = entity.sk == "OFFER" || entity.sk == "LOCATION";
+        bool happened = false;
+        if (!counted) {
+          happened = !table.get(entity);
+        } else if (!table.get(countKey(entity))) {
+          if (auto old = table.remove(entity)) {
+            if (auto prior = carried(*old)) appendEvent(prior->type, prior->data, prior->id);
+          }
+          happened = true;
         }
+        if (happened) appendEvent(event->type, event->data, event->id);
         table.remove(key);
       } else {
         settleCarried(key, *event);
@@ -442,12 +504,26 @@ const Expression kCreate{"", "attribute_not_exists(PK)", {}, {}};
 
 // Patches change an entity's own fields only: counters move concurrently under links,
 // so the write names the fields it sets and removes, guarded by the version it read. The
-// write carries the patch's event (`type`), published after it.
+// write carries the patch's event (`type`), published after it. An offer or a location
+// (`counted`) is answered with its counter as read before the write.
 template <class T, class Patch>
 T patchEntity(DynamoDbStore::Impl& impl, const Key& key, std::string_view kind, std::string_view id,
               const Patch& patch, domain::Millis now, T (*decode)(const json::object&),
-              std::string_view type, std::initializer_list<std::string_view> optionalFields) {
-  auto item = impl.table.get(key);
+              std::string_view type, std::initializer_list<std::string_view> optionalFields,
+              bool counted = false) {
+  std::optional<json::object> item;
+  std::optional<json::object> counter;
+  if (counted) {
+    for (auto& got : impl.table.batchGet({key, countKey(key)})) {
+      (isCounter(got) ? counter : item) = std::move(got);
+    }
+    if (!counter) domain::throwNotFound(kind, id);
+  } else {
+    item = impl.table.get(key);
+  }
+  auto whole = [&](const json::object& entity) {
+    return counter ? withCounter(entity, *counter) : entity;
+  };
   for (int round = 0; round < 20; ++round) {
     if (!item) domain::throwNotFound(kind, id);
     // An earlier change's event still on the item (its process died before publishing
@@ -455,7 +531,7 @@ T patchEntity(DynamoDbStore::Impl& impl, const Key& key, std::string_view kind, 
     if (auto prior = DynamoDbStore::Impl::carried(*item)) {
       impl.appendEvent(prior->type, prior->data, prior->id);
     }
-    T entity = decode(*item);
+    T entity = decode(whole(*item));
     domain::applyPatch(entity, patch, now);
     auto fields = domain::toJson(entity);
     Expression e;
@@ -494,8 +570,8 @@ T patchEntity(DynamoDbStore::Impl& impl, const Key& key, std::string_view kind, 
     }
     // Another change may come first: then start again from the item as it is now.
     if (auto updated = impl.table.update(key, e, &item)) {
-      T result = decode(*updated);
-      event.data = domain::toJson(result);  // as stored, counters as they are now
+      T result = decode(whole(*updated));
+      event.data = domain::toJson(result);  // as stored
       impl.settleCarried(key, event);
       return result;
     }
@@ -585,19 +661,27 @@ void DynamoDbStore::createOffer(const Offer& offer) {
   const Impl::CarriedEvent event{domain::newId(), "offer.created", domain::toJson(stored)};
   auto item = offerItem(stored);
   impl_->carry(item, event);
-  if (!impl_->table.put(item, kCreate)) throw alreadyExists("offer", offer.id);
+  // The counter item first: an offer is there for readers once both are.
+  if (!impl_->table.put(counterItem(offerKey(offer.id), "locationsTotal"), kCreate) ||
+      !impl_->table.put(item, kCreate)) {
+    throw alreadyExists("offer", offer.id);
+  }
   if (!impl_->brandStands(offer.brandId)) {
     // Its brand was deleted meanwhile: take the offer back (untouched, it is still new).
-    impl_->table.remove(
-        offerKey(offer.id),
-        {"", "locationsTotal = :zero AND attribute_not_exists(activeJob)", {}, {{":zero", N(0)}}});
+    if (impl_->table.remove(countKey(offerKey(offer.id)),
+                            {"",
+                             "locationsTotal = :zero AND attribute_not_exists(activeJob)",
+                             {},
+                             {{":zero", N(0)}}})) {
+      impl_->table.remove(offerKey(offer.id));
+    }
     throw brandMissing("brandId", offer.brandId);
   }
   impl_->settleCarried(offerKey(offer.id), event);
 }
 
 std::optional<Offer> DynamoDbStore::getOffer(std::string_view id) {
-  auto item = impl_->table.get(offerKey(id));
+  auto item = impl_->getCounted(offerKey(id));
   if (!item) return std::nullopt;
   return decodeOffer(*item);
 }
@@ -606,11 +690,11 @@ Offer DynamoDbStore::updateOffer(std::string_view id, const domain::OfferPatch& 
                                  domain::Millis now) {
   return patchEntity<Offer>(*impl_, offerKey(id), "offer", id, patch, now, decodeOffer,
                             "offer.updated",
-                            {"type", "countryCode", "startDate", "endDate", "metadata"});
+                            {"type", "countryCode", "startDate", "endDate", "metadata"}, true);
 }
 
 void DynamoDbStore::deleteOffer(std::string_view id) {
-  auto item = impl_->table.get(offerKey(id));
+  auto item = impl_->getCounted(offerKey(id));
   if (!item) domain::throwNotFound("offer", id);
   for (int round = 0; round < 10; ++round) {
     const auto offer = decodeOffer(*item);
@@ -620,8 +704,10 @@ void DynamoDbStore::deleteOffer(std::string_view id) {
     if (offer.locationsTotal > 0) throw offerStillLinked(offer.id, offer.locationsTotal);
     Expression e{
         "", "locationsTotal = :zero AND attribute_not_exists(activeJob)", {}, {{":zero", N(0)}}};
-    if (impl_->removeWithEvent(offerKey(id), e, "offer.deleted", domain::toJson(offer))) return;
-    item = impl_->table.get(offerKey(id));
+    if (impl_->removeWithEvent(offerKey(id), e, "offer.deleted", domain::toJson(offer), true)) {
+      return;
+    }
+    item = impl_->getCounted(offerKey(id));
     if (!item) domain::throwNotFound("offer", id);
   }
   throw Error(ErrorCode::unavailable, "the store is busy; try again");
@@ -631,13 +717,13 @@ Page<Offer> DynamoDbStore::listOffers(const std::optional<std::string>& brandId,
                                       const PageRequest& page) {
   auto spec = brandId ? listSpec(Index::gsi1, "BRAND#" + *brandId + "#OFFERS", page)
                       : listSpec(Index::gsi2, "OFFERS", page);
-  return toPage<Offer>(impl_->table.query(spec), decodeOffer);
+  return impl_->countedPage<Offer>(impl_->table.query(spec), decodeOffer);
 }
 
 // ---- locations ----
 
 std::optional<Location> DynamoDbStore::getLocation(std::string_view id) {
-  auto item = impl_->table.get(locationKey(id));
+  auto item = impl_->getCounted(locationKey(id));
   if (!item) return std::nullopt;
   return decodeLocation(*item);
 }
@@ -645,14 +731,15 @@ std::optional<Location> DynamoDbStore::getLocation(std::string_view id) {
 Location DynamoDbStore::updateLocation(std::string_view id, const domain::LocationPatch& patch,
                                        domain::Millis now) {
   return patchEntity<Location>(*impl_, locationKey(id), "location", id, patch, now, decodeLocation,
-                               "location.updated", {"city", "postcode", "countryCode", "metadata"});
+                               "location.updated", {"city", "postcode", "countryCode", "metadata"},
+                               true);
 }
 
 Page<Location> DynamoDbStore::listLocations(const std::optional<std::string>& brandId,
                                             const PageRequest& page) {
   auto spec = brandId ? listSpec(Index::gsi1, "BRAND#" + *brandId + "#LOCATIONS", page)
                       : listSpec(Index::gsi2, "LOCATIONS", page);
-  return toPage<Location>(impl_->table.query(spec), decodeLocation);
+  return impl_->countedPage<Location>(impl_->table.query(spec), decodeLocation);
 }
 
 }  // namespace offers::store::dynamodb

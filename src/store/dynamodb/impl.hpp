@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -43,11 +44,28 @@ Key jobKey(std::string_view id);
 Key webhookKey(std::string_view id);
 Key eventKey(std::uint64_t seq);
 
-// Entity <-> item: the entity's JSON plus its keys; counters are plain N attributes.
+// Offers and locations keep their counter (`locationsTotal`, `offersTotal`) in a small
+// item of their own beside the entity's, so that a counter move writes a few hundred
+// bytes whatever the entity's size (docs/dynamodb-model.md, "Counter items"): same `PK`,
+// `SK` COUNT. The counter item also holds what guards the counter: `ops` (tokens in
+// flight), `deleting` (a location being deleted), `activeJob` (an offer's job), `batch`
+// (the location create that wrote it).
+Key countKey(const Key& entity);
+inline bool isCounter(const json::object& item) {
+  const auto* sk = item.if_contains("SK");
+  return sk && sk->is_string() && sk->as_string() == "COUNT";
+}
+
+// Entity <-> item: the entity's JSON plus its keys; an offer's or a location's counter is
+// not in its item (counterItem holds it).
 json::object brandItem(const domain::Brand& b);
 json::object offerItem(const domain::Offer& o);
 json::object locationItem(const domain::Location& l);
 json::object jobItem(const domain::Job& j);
+// A new offer's or location's counter item, at 0.
+json::object counterItem(const Key& entity, std::string_view field);
+// The entity as readers see it: its item with the counter item's attributes.
+json::object withCounter(json::object entity, const json::object& counter);
 
 // Reads an attribute of a plain item.
 std::string text(const json::object& item, std::string_view name);
@@ -87,6 +105,31 @@ class DynamoDbStore::Impl {
   Client client;
   Table table;
   std::string owner;  // this process, as a lease holder
+
+  // ---- entities with counters ----
+  // An offer or a location read whole: its item with its counter item's attributes
+  // (withCounter), in one strongly consistent read; nullopt unless both items are there
+  // (one alone is an entity being created or deleted, which readers do not see).
+  std::optional<json::object> getCounted(const Key& entity);
+  // The same for many (chunked reads), keyed by `PK`; the ones not whole are left out.
+  std::map<std::string, json::object> getCounted(const std::vector<Key>& entities);
+  // A page of offer or location items read from an index, with their counters added; one
+  // whose counter is gone (being deleted) is left out, the cursor kept.
+  template <class T>
+  Page<T> countedPage(const QueryResult& r, T (*decode)(const json::object&)) {
+    std::vector<Key> keys;
+    for (const auto& item : r.items) keys.push_back({text(item, "PK"), text(item, "SK")});
+    auto whole = getCounted(keys);
+    std::vector<T> items;
+    for (const auto& item : r.items) {
+      if (auto it = whole.find(text(item, "PK")); it != whole.end()) {
+        items.push_back(decode(it->second));
+      }
+    }
+    Page<T> out = pageOf(std::move(items), false);
+    if (r.more && !r.items.empty()) out.last = text(r.items.back(), "id");
+    return out;
+  }
 
   // ---- guarded counters ----
   // ADD `delta` to the item's `field` and `token` to its `ops`, unless the token is there
@@ -139,8 +182,10 @@ class DynamoDbStore::Impl {
   // DeleteItem; then the event (after any event a dead process left on the item), and
   // the intent goes. An intent left by a dead process is published by the sweep if the
   // entity is gone by then, and dropped if it is not.
+  // For an offer or a location (`counted`), `condition` is on its counter item, which
+  // goes first; then the entity's item.
   bool removeWithEvent(const Key& key, const Expression& condition, std::string_view type,
-                       json::object data);
+                       json::object data, bool counted = false);
   // The items of a GSI3 work queue (`PENDING#...`, sorted by `<due:20>/...`) that are due
   // by `now`, up to `limit`: what each sweep of repairAbandoned reads.
   std::vector<json::object> dueIn(std::string_view queue, domain::Millis now, std::size_t limit);
@@ -168,22 +213,30 @@ class DynamoDbStore::Impl {
   bool releaseFinishedJob(std::string_view offerId, const std::string& jobId);
 
   // ---- links (dynamodb_links.cpp) ----
+  // What a link or unlink has read of its pair: the entities' items and the counter items
+  // as its moves left them (ALL_NEW); what is missing is read after the commit.
+  struct Counted {
+    std::optional<json::object> offer;
+    std::optional<json::object> location;
+    std::optional<json::object> offerCounter;
+    std::optional<json::object> locationCounter;
+  };
   domain::LinkResult finishLink(const std::string& offerId, const std::string& locationId,
                                 const std::string& token,
-                                std::chrono::steady_clock::time_point leaseStart);
+                                std::chrono::steady_clock::time_point leaseStart,
+                                Counted counted = {});
   domain::UnlinkResult finishUnlink(const std::string& offerId, const std::string& locationId,
                                     const std::string& token,
                                     std::chrono::steady_clock::time_point leaseStart);
   // Undoes a link's +1 on `field` of the item, if its token shows it landed.
   void takeBack(const Key& key, std::string_view field, const std::string& token);
-  // After a link or unlink has committed: its token queued to come out of both items
-  // (forgetLater), and the two entities as its counter moves left them (`offer`,
-  // `location`; read when a move had landed earlier); not_found if one has gone.
+  // After a link or unlink has committed: its token queued to come out of both counter
+  // items (forgetLater), and the two entities as its counter moves left them (what
+  // `counted` lacks is read); not_found if one has gone.
   std::pair<domain::Offer, domain::Location> afterCommit(const std::string& offerId,
                                                          const std::string& locationId,
                                                          const std::string& token,
-                                                         std::optional<json::object> offer,
-                                                         std::optional<json::object> location);
+                                                         const Counted& counted);
   // Brings a link item that is mid-operation to rest: waits for its live owner, takes
   // over from a dead one, finishes a bulk page's leftovers.
   void settle(const json::object& link);
