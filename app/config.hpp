@@ -4,6 +4,7 @@
 // Config (see test_settings.cpp).
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,8 +47,15 @@ struct Config {
   http::RateLimitOptions rateLimit;
   jobs::RunnerOptions jobs;
   notify::DispatcherOptions webhooks;
-  // lambda: the function this process is (OFFERS_ROLE); only "api" so far
+  // lambda: the function this process is (OFFERS_ROLE): api, jobs or sweeper
   std::string role;
+  // lambda: the queue the api function hands new jobs to and the jobs function sends its
+  // continuations to (OFFERS_JOBS_QUEUE_URL), SQS's endpoint (empty: the region's), and
+  // how long before an invocation's deadline the jobs and sweeper functions stop
+  // starting work (a job step must fit in it, and the continuation's send).
+  std::string jobsQueueUrl;
+  std::string sqsEndpoint;
+  std::chrono::milliseconds lambdaMargin{10000};
   // link-brand
   std::string serverUrl = "http://127.0.0.1:8080";
   std::string offerId;

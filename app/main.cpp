@@ -5,9 +5,11 @@
 
 #include "app/access.hpp"
 #include "app/cli.hpp"
+#include "app/lambda_functions.hpp"
 #include "app/link_brand.hpp"
 #include "app/settings.hpp"
 #include "app/signals.hpp"
+#include "aws/sqs.hpp"
 #include "domain/error.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
@@ -111,7 +113,8 @@ std::string runtimeApi() {
 
 // The process as an AWS Lambda function (docs/architecture.md, src/lambda/): its
 // configuration from the environment, checked before the first invocation (an init
-// error otherwise), then the Runtime API loop until Lambda ends it.
+// error otherwise), then the Runtime API loop until Lambda ends it. The role picks the
+// handler: api (API Gateway), jobs (the jobs queue), sweeper (a schedule).
 int runLambda(const app::Config& config) {
   const auto api = runtimeApi();
   if (api.empty()) {
@@ -122,9 +125,12 @@ int runLambda(const app::Config& config) {
   lambda::RuntimeClient runtime(api);
   std::unique_ptr<store::Store> opened;
   http::Authenticator auth;
+  std::optional<aws::SqsClient> sqs;
   try {
-    app::configureFunctionAccess(config, auth);
+    if (config.role == "api") app::configureFunctionAccess(config, auth);
     opened = openStore(config);
+    // SQS signed with the function's credentials, in its region.
+    sqs.emplace(aws::sqsOptions(config.dynamodb.client, config.sqsEndpoint));
   } catch (const std::exception& e) {
     runtime.initError("Runtime.InvalidConfiguration", e.what());
     std::cerr << "offers-api lambda: " << e.what() << "\n";
@@ -134,8 +140,18 @@ int runLambda(const app::Config& config) {
   service::Service service(store);
   // No rate limiter: on Lambda each instance would count alone; API Gateway throttles.
   http::Api httpApi(service, http::Access{&auth, nullptr});
+  jobs::JobRunner runner(store, config.jobs);
+  lambda::Handler handler;
+  if (config.role == "jobs") {
+    handler = app::jobsFunction(runner, *sqs, config.jobsQueueUrl, config.lambdaMargin);
+  } else if (config.role == "sweeper") {
+    handler = app::sweeperFunction(store, *sqs, config.jobsQueueUrl, config.lambdaMargin);
+  } else {
+    service.onJobCreated(app::handJobsTo(*sqs, config.jobsQueueUrl));
+    handler = lambda::httpHandler(httpApi);
+  }
   log::info("lambda ready", {{"role", config.role}, {"version", OFFERS_VERSION}});
-  const auto why = lambda::serveInvocations(runtime, lambda::httpHandler(httpApi));
+  const auto why = lambda::serveInvocations(runtime, handler);
   log::error("lambda runtime loop ended", {{"detail", why}});
   return 1;
 }

@@ -63,6 +63,12 @@ void notEmpty(const std::string& name, const std::string& value) {
   if (value.empty()) bad(name + ": must not be empty");
 }
 
+void httpUrl(const std::string& name, const std::string& value) {
+  if (!value.starts_with("http://") && !value.starts_with("https://")) {
+    bad(name + ": an http:// or https:// URL, not '" + value + "'");
+  }
+}
+
 // The field `at(config)` refers to, as a whole number from `min` to `max`.
 template <class At>
 Value wholeNumber(At at, unsigned long min, unsigned long max) {
@@ -240,7 +246,7 @@ std::vector<Setting> makeSettings() {
   s.push_back(row("--job-workers", "OFFERS_JOB_WORKERS", kServe, "N",
                   "background workers for bulk jobs",
                   wholeNumber(field(&Config::jobs, &Jobs::workers), 1, 64)));
-  s.push_back(row("--job-page-size", "OFFERS_JOB_PAGE_SIZE", kServe, "N",
+  s.push_back(row("--job-page-size", "OFFERS_JOB_PAGE_SIZE", kServe | kLambda, "N",
                   "locations per atomic job step",
                   wholeNumber(field(&Config::jobs, &Jobs::pageSize), 1, 10000)));
   s.push_back(row("--webhook-max-attempts", "OFFERS_WEBHOOK_MAX_ATTEMPTS", kServe, "N",
@@ -279,12 +285,7 @@ std::vector<Setting> makeSettings() {
                   "DynamoDB's URL, e.g. https://dynamodb.eu-west-1.amazonaws.com or "
                   "http://127.0.0.1:8000; credentials from AWS_ACCESS_KEY_ID, "
                   "AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN",
-                  text(field(&Config::dynamodb, &DynamoDb::client, &Client::endpoint),
-                       [](const std::string& n, const std::string& v) {
-                         if (!v.starts_with("http://") && !v.starts_with("https://")) {
-                           bad(n + ": an http:// or https:// URL, not '" + v + "'");
-                         }
-                       })));
+                  text(field(&Config::dynamodb, &DynamoDb::client, &Client::endpoint), httpUrl)));
   s.push_back(row("--dynamodb-table", "OFFERS_DYNAMODB_TABLE", kServe | kSeed | kLambda, "NAME",
                   "the DynamoDB table",
                   text(field(&Config::dynamodb, &DynamoDb::table),
@@ -309,11 +310,26 @@ std::vector<Setting> makeSettings() {
                   text(field(&Config::seedFile), notEmpty)));
   // ---- link-brand ----
   s.push_back(row("--role", "OFFERS_ROLE", kLambda, "ROLE",
-                  "the function this process is: api (API Gateway HTTP events); the jobs, "
-                  "deliveries and sweeper roles are not built yet",
+                  "the function this process is: api (API Gateway HTTP events), jobs (SQS "
+                  "messages naming jobs) or sweeper (a schedule); the deliveries role is not "
+                  "built yet",
                   text(field(&Config::role), [](const std::string& n, const std::string& v) {
-                    if (v != "api") bad(n + ": expected api, got '" + v + "'");
+                    if (v != "api" && v != "jobs" && v != "sweeper") {
+                      bad(n + ": expected api, jobs or sweeper, got '" + v + "'");
+                    }
                   })));
+  s.push_back(row("--jobs-queue-url", "OFFERS_JOBS_QUEUE_URL", kLambda, "URL",
+                  "the SQS queue of jobs to run: the api function sends each new job there, "
+                  "the jobs function its continuations, the sweeper the jobs whose message "
+                  "was lost (required)",
+                  text(field(&Config::jobsQueueUrl), httpUrl)));
+  s.push_back(row("--sqs-endpoint", "OFFERS_SQS_ENDPOINT", kLambda, "URL",
+                  "SQS's endpoint; empty: the region's public endpoint",
+                  text(field(&Config::sqsEndpoint), httpUrl)));
+  s.push_back(row("--lambda-margin-ms", "OFFERS_LAMBDA_MARGIN_MS", kLambda, "N",
+                  "how long before an invocation's deadline the jobs and sweeper functions "
+                  "stop starting work: a job step and a message's send must fit in it",
+                  milliseconds(field(&Config::lambdaMargin), 0)));
   s.push_back(row("--server", "OFFERS_SERVER", kLinkBrand, "URL", "the server to start the job on",
                   text(field(&Config::serverUrl), notEmpty)));
   s.push_back(row("--offer", "OFFERS_OFFER", kLinkBrand, "ID",

@@ -94,7 +94,8 @@ void JobRunner::work() {
   }
 }
 
-void JobRunner::run(const std::string& jobId) {
+JobRunner::Outcome JobRunner::run(const std::string& jobId,
+                                  std::optional<std::chrono::steady_clock::time_point> until) {
   const domain::Backoff backoff{options_.retryBase, options_.retryMax, domain::Jitter::full};
   int failures = 0;
   bool announcedStart = false;
@@ -114,8 +115,9 @@ void JobRunner::run(const std::string& jobId) {
   for (;;) {
     {
       std::lock_guard lock(mutex_);
-      if (stopping_) return;
+      if (stopping_) return Outcome::paused;
     }
+    if (until && std::chrono::steady_clock::now() >= *until) return Outcome::paused;
     try {
       const auto job = store_.runJobStep(jobId, options_.pageSize);
       failures = 0;
@@ -130,11 +132,13 @@ void JobRunner::run(const std::string& jobId) {
       if (domain::isTerminal(job.status)) {
         metrics::registry().jobs.with({domain::toString(job.status)}).add();
         service::logJob(job, service::JobMoment::ended);
-        return;
+        return Outcome::ended;
       }
     } catch (const store::JobLeased&) {
-      return;  // another process is carrying it; it takes over here if that one stops
+      // Another process is carrying it; it takes over here if that one stops.
+      return Outcome::leased;
     } catch (const domain::Error& e) {
+      if (e.code() == ErrorCode::not_found) return Outcome::ended;  // no such job
       if (e.code() == ErrorCode::unavailable && ++failures <= options_.maxRetries) {
         const auto delay = backoff.delay(failures, domain::randomDraw());
         log::warn("job step failed, retrying",
@@ -142,20 +146,21 @@ void JobRunner::run(const std::string& jobId) {
                    {"attempt", failures},
                    {"delayMs", delay.count()},
                    {"detail", e.detail().empty() ? e.what() : e.detail()}});
-        if (!pause(delay)) return;
+        if (!pause(delay)) return Outcome::paused;
         continue;
       }
-      fail(jobId, domain::JobError{e.code(), e.what()});
-      return;
+      return fail(jobId, domain::JobError{e.code(), e.what()}) ? Outcome::ended : Outcome::paused;
     } catch (const std::exception& e) {
-      fail(jobId, domain::JobError{ErrorCode::internal, "the job stopped on an internal error"});
       log::error("job step crashed", {{"jobId", jobId}, {"detail", e.what()}});
-      return;
+      return fail(jobId,
+                  domain::JobError{ErrorCode::internal, "the job stopped on an internal error"})
+                 ? Outcome::ended
+                 : Outcome::paused;
     }
   }
 }
 
-void JobRunner::fail(const std::string& jobId, const domain::JobError& error) {
+bool JobRunner::fail(const std::string& jobId, const domain::JobError& error) {
   // Recording the failure goes through the store too; retry it briefly, and if the store
   // stays down the job stays active and is picked up again later.
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -163,11 +168,12 @@ void JobRunner::fail(const std::string& jobId, const domain::JobError& error) {
       const auto job = store_.failJob(jobId, error);
       metrics::registry().jobs.with({"failed"}).add();
       service::logJob(job, service::JobMoment::ended);
-      return;
+      return true;
     } catch (const std::exception& e) {
-      if (!pause(options_.retryBase * (attempt + 1))) return;
+      if (!pause(options_.retryBase * (attempt + 1))) return false;
     }
   }
+  return false;
 }
 
 }  // namespace offers::jobs

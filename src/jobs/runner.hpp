@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -48,16 +49,27 @@ class JobRunner {
   // A job was created: wake an idle worker now rather than at the next poll.
   void wake();
 
-  // Carries one job to its end (or until stop()) on the calling thread, with the same
-  // retries as the workers. The workers use it; tests call it directly.
-  void run(const std::string& jobId);
+  // How run() left a job.
+  enum class Outcome {
+    ended,   // terminal (or no such job): nothing more to do
+    leased,  // another process holds it, and carries it on
+    paused,  // unfinished: stop() or `until` came first, or its failure could not be
+             // recorded; it stays active for whoever runs it next
+  };
+  // Carries one job to its end (or until stop(), or until `until` when given: no step
+  // starts after it) on the calling thread, with the same retries as the workers. The
+  // workers use it, and the Lambda jobs function (with its invocation's deadline); tests
+  // call it directly.
+  Outcome run(const std::string& jobId,
+              std::optional<std::chrono::steady_clock::time_point> until = std::nullopt);
 
  private:
   void work();
   std::optional<std::string> claim();
   // Sleeps up to `d`, returning early (false) when stopping.
   bool pause(std::chrono::milliseconds d);
-  void fail(const std::string& jobId, const domain::JobError& error);
+  // Records the job's failure; false when the store would not take it.
+  bool fail(const std::string& jobId, const domain::JobError& error);
 
   store::Store& store_;
   RunnerOptions options_;

@@ -1,13 +1,18 @@
-// Fuzzes the Lambda front end's API Gateway decoder (src/lambda/api_gateway.hpp) with
-// whatever JSON an invocation could carry:
+// Fuzzes the Lambda front end's event decoders (src/lambda/api_gateway.hpp,
+// src/lambda/queue_events.hpp) with whatever JSON an invocation could carry:
 //   - decodeHttpEvent refuses a malformed HTTP event only with std::invalid_argument, and
 //     answers nullopt for anything that is not one; nothing else escapes it;
 //   - what it accepts is a request the server could have read: a known method, an
 //     origin-form target (a path starting with '/'), a request id safe to echo;
 //   - the answer built for any response is an object with the four fields API Gateway
-//     reads.
+//     reads;
+//   - decodeSqsEvent refuses a malformed SQS event only with std::invalid_argument, and
+//     what it accepts has a message id for every record; an event is never both an SQS
+//     batch and a schedule.
 // Input that is not JSON is wrapped as an HTTP API event's body, so the accepted path is
 // taken on every run.
+#include "lambda/api_gateway.hpp"
+
 #include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -17,7 +22,7 @@
 
 #include "check.hpp"
 #include "http/request_id.hpp"
-#include "lambda/api_gateway.hpp"
+#include "lambda/queue_events.hpp"
 
 using namespace offers;
 using fuzz::fail;
@@ -26,7 +31,24 @@ namespace json = boost::json;
 
 namespace {
 
+void checkQueueEvents(const json::value& event) {
+  std::optional<std::vector<lambda::SqsRecord>> records;
+  try {
+    records = lambda::decodeSqsEvent(event);
+  } catch (const std::invalid_argument&) {
+    return;
+  } catch (const std::exception& e) {
+    fail(std::string("decodeSqsEvent threw something else: ") + e.what());
+  }
+  if (!records) return;
+  for (const auto& r : *records) {
+    if (r.messageId.empty()) fail("an SQS record without a message id was accepted");
+  }
+  if (lambda::isScheduledEvent(event)) fail("an event taken for an SQS batch and a schedule");
+}
+
 void check(const json::value& event) {
+  checkQueueEvents(event);
   std::optional<lambda::HttpEvent> decoded;
   try {
     decoded = lambda::decodeHttpEvent(event);

@@ -1,8 +1,12 @@
 // `offers-api lambda` as AWS Lambda runs a custom runtime: the built binary started with
 // only the environment Lambda gives a function (as under `env -i`), its Runtime API the
-// tests' server (tests/support/runtime_api_server.hpp) and its DynamoDB the test process's
-// dynalite, all on loopback. The user's first calls go through API Gateway events; a bad
-// configuration is an init error that names the setting, and the process exits.
+// tests' server (tests/support/runtime_api_server.hpp), its DynamoDB the test process's
+// dynalite and its SQS the test process's moto, all on loopback. The user's first calls go
+// through API Gateway events; a bad configuration is an init error that names the
+// setting, and the process exits. Jobs go from `POST /v1/jobs` (the api function) through
+// the jobs queue to the jobs function, whose event source mapping the tests play: they
+// receive from the queue, invoke the function with an SQS event, and delete what its
+// partial batch response does not name.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -13,6 +17,7 @@
 #include <map>
 #include <thread>
 
+#include "aws/sqs.hpp"
 #include "support/emulator.hpp"
 #include "support/runtime_api_server.hpp"
 #include "support/server_process.hpp"
@@ -93,6 +98,12 @@ class LambdaFunctionTest : public ::testing::Test {
     if (!ServerTest::onDynamoDb()) {
       GTEST_SKIP() << "the function runs on DynamoDB: runs in the integration-dynamodb.* variant";
     }
+    aws::ClientOptions base;
+    base.region = "us-east-1";
+    base.credentials = {"test", "test", ""};
+    base.retryDeadline = milliseconds(3000);
+    sqs_.emplace(aws::sqsOptions(base, sharedMoto().endpoint()));
+    queue_ = sqs_->createQueue(uniqueTableName(), {{"VisibilityTimeout", "30"}});
   }
 
   // What Lambda sets for a function, and the function's own configuration.
@@ -106,7 +117,9 @@ class LambdaFunctionTest : public ::testing::Test {
             {"LAMBDA_TASK_ROOT", "/var/task"},
             {"OFFERS_ROLE", "api"},
             {"OFFERS_DYNAMODB_ENDPOINT", sharedDynalite().endpoint()},
-            {"OFFERS_DYNAMODB_TABLE", uniqueTableName()},
+            {"OFFERS_DYNAMODB_TABLE", table_},
+            {"OFFERS_JOBS_QUEUE_URL", queue_},
+            {"OFFERS_SQS_ENDPOINT", sharedMoto().endpoint()},
             {"OFFERS_CREATE_TABLE", "on"},
             {"OFFERS_DYNAMODB_EVENT_LAG_MS", "0"},
             {"OFFERS_API_KEYS", "ops:" + std::string(kKey)}};
@@ -127,6 +140,9 @@ class LambdaFunctionTest : public ::testing::Test {
   }
 
   RuntimeApiServer runtime_;
+  std::string table_ = uniqueTableName();  // every function of a test shares it
+  std::optional<aws::SqsClient> sqs_;
+  std::string queue_;  // the jobs queue
 };
 
 TEST_F(LambdaFunctionTest, TheUsersFirstCallsThroughApiGatewayEvents) {
@@ -170,7 +186,8 @@ TEST_F(LambdaFunctionTest, TheUsersFirstCallsThroughApiGatewayEvents) {
 }
 
 TEST_F(LambdaFunctionTest, AMissingSettingIsAnInitErrorThatNamesIt) {
-  for (const std::string unset : {"AWS_REGION", "OFFERS_ROLE", "OFFERS_API_KEYS"}) {
+  for (const std::string unset :
+       {"AWS_REGION", "OFFERS_ROLE", "OFFERS_API_KEYS", "OFFERS_JOBS_QUEUE_URL"}) {
     RuntimeApiServer runtime;
     auto env = lambdaEnvironment();
     env["AWS_LAMBDA_RUNTIME_API"] = runtime.address();
@@ -184,6 +201,197 @@ TEST_F(LambdaFunctionTest, AMissingSettingIsAnInitErrorThatNamesIt) {
         << "without " << unset << ": " << init->body;
     EXPECT_EQ(function.exited(seconds(10)), 2) << "without " << unset;
   }
+}
+
+// The jobs and sweeper functions beside the api function, each on a Runtime API of its
+// own, all on one table and one jobs queue.
+class LambdaJobsTest : public LambdaFunctionTest {
+ protected:
+  std::map<std::string, std::string> functionEnvironment(const std::string& role,
+                                                         RuntimeApiServer& runtime) {
+    auto env = lambdaEnvironment();
+    env["AWS_LAMBDA_RUNTIME_API"] = runtime.address();
+    env["OFFERS_ROLE"] = role;
+    // Small pages and a short stop before the deadline, so that a job of a thousand
+    // locations takes several steps and, with short invocations, several invocations.
+    env["OFFERS_JOB_PAGE_SIZE"] = "100";
+    env["OFFERS_LAMBDA_MARGIN_MS"] = "1000";
+    return env;
+  }
+
+  // A brand with an offer and `n` locations, made through the api function; the offer's id.
+  std::string offerWithLocations(int n) {
+    auto brand = call(event("POST", "/v1/brands", {{"name", "Queued"}}));
+    const std::string brandId(bodyOf(brand).at("id").as_string());
+    auto offer = call(event("POST", "/v1/offers", {{"brandId", brandId}, {"name", "All of them"}}));
+    const std::string offerId(bodyOf(offer).at("id").as_string());
+    for (int first = 0; first < n; first += 1000) {
+      json::array items;
+      for (int i = first; i < std::min(n, first + 1000); ++i) {
+        items.push_back(
+            json::object{{"brandId", brandId}, {"address", std::to_string(i) + " Queue Street"}});
+      }
+      auto batch = call(event("POST", "/v1/locations/batch", {{"items", std::move(items)}}));
+      EXPECT_EQ(batch.at("statusCode").as_int64(), 201) << json::serialize(batch);
+    }
+    return offerId;
+  }
+
+  std::string startJob(const std::string& offerId) {
+    auto job =
+        call(event("POST", "/v1/jobs", {{"type", "link-brand-locations"}, {"offerId", offerId}}));
+    EXPECT_EQ(job.at("statusCode").as_int64(), 202) << json::serialize(job);
+    return std::string(bodyOf(job).at("id").as_string());
+  }
+
+  json::object job(const std::string& id) { return bodyOf(call(event("GET", "/v1/jobs/" + id))); }
+
+  // An SQS event of one message, as the event source mapping sends it.
+  static std::string sqsEvent(const aws::SqsMessage& m) {
+    json::object record{
+        {"messageId", m.messageId},
+        {"receiptHandle", m.receiptHandle},
+        {"body", m.body},
+        {"attributes", {{"ApproximateReceiveCount", std::to_string(m.receiveCount)}}},
+        {"messageAttributes", json::object{}},
+        {"eventSource", "aws:sqs"},
+        {"eventSourceARN", "arn:aws:sqs:us-east-1:000000000000:jobs"},
+        {"awsRegion", "us-east-1"}};
+    return json::serialize(json::object{{"Records", json::array{std::move(record)}}});
+  }
+
+  // The event source mapping, once: receives a message, invokes the function on
+  // `runtime` with it (the invocation's deadline `budget` away), and deletes it unless
+  // the partial batch response names it. False when the queue had nothing.
+  bool deliverOne(RuntimeApiServer& runtime, milliseconds budget) {
+    auto messages = sqs_->receive(queue_, 1, seconds(1));
+    if (messages.empty()) return false;
+    const auto& m = messages.front();
+    const auto id = runtime.invoke(sqsEvent(m), budget);
+    const auto r = runtime.result(id, budget + seconds(60));
+    EXPECT_TRUE(r) << "the jobs function did not answer";
+    if (!r) return true;
+    EXPECT_TRUE(r->ok) << r->errorType << ": " << r->body;
+    bool failed = false;
+    for (const auto& f : json::parse(r->body).at("batchItemFailures").as_array()) {
+      failed = failed || f.at("itemIdentifier").as_string() == m.messageId;
+    }
+    if (!failed) sqs_->remove(queue_, m.receiptHandle);
+    ++invocations_;
+    return true;
+  }
+
+  // Invokes the sweeper with EventBridge's scheduled event; its summary.
+  json::object sweep(RuntimeApiServer& runtime) {
+    const auto id = runtime.invoke(
+        R"({"version":"0","id":"53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa","detail-type":"Scheduled Event",)"
+        R"("source":"aws.events","account":"123456789012","time":"2026-12-07T00:00:00Z",)"
+        R"("region":"us-east-1","resources":["arn:aws:events:us-east-1:123456789012:rule/sweep"],)"
+        R"("detail":{}})",
+        seconds(30));
+    const auto r = runtime.result(id, seconds(60));
+    EXPECT_TRUE(r && r->ok) << (r ? r->errorType + ": " + r->body : "no answer");
+    return r && r->ok ? json::parse(r->body).as_object() : json::object{};
+  }
+
+  // Plays the mapping (and, when the queue is empty, the schedule) until the job ends.
+  json::object runToTheEnd(const std::string& jobId, RuntimeApiServer& jobs,
+                           RuntimeApiServer* sweeper, milliseconds budget) {
+    const auto deadline = std::chrono::steady_clock::now() + seconds(120);
+    for (;;) {
+      auto j = job(jobId);
+      const std::string status(j.at("status").as_string());
+      if (status != "queued" && status != "running") return j;
+      if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << "the job did not end: " << json::serialize(j);
+        return j;
+      }
+      if (!deliverOne(jobs, budget) && sweeper) sweep(*sweeper);
+    }
+  }
+
+  int invocations_ = 0;
+};
+
+TEST_F(LambdaJobsTest, AJobGoesFromPostThroughTheQueueToSucceededInSeveralInvocations) {
+  RuntimeApiServer jobsRuntime;
+  FunctionProcess api(lambdaEnvironment());
+  FunctionProcess jobs(functionEnvironment("jobs", jobsRuntime));
+  constexpr int kLocations = 1200;
+  const auto offerId = offerWithLocations(kLocations);
+  const auto jobId = startJob(offerId);
+  // 2.5 s per invocation, 1 s of it the margin: a few pages each, then a continuation.
+  const auto ended = runToTheEnd(jobId, jobsRuntime, nullptr, milliseconds(2500));
+  EXPECT_EQ(ended.at("status").as_string(), "succeeded") << json::serialize(ended);
+  EXPECT_EQ(ended.at("linked").as_int64(), kLocations);
+  EXPECT_GE(invocations_, 2) << "no continuation: the job fit in one invocation";
+  EXPECT_EQ(bodyOf(call(event("GET", "/v1/offers/" + offerId))).at("locationsTotal").as_int64(),
+            kLocations);
+  // Done with: nothing left on the queue.
+  EXPECT_TRUE(sqs_->receive(queue_, 10, seconds(1)).empty());
+  EXPECT_FALSE(jobs.exited(milliseconds(0)));
+}
+
+TEST_F(LambdaJobsTest, AJobWhoseMessageWasLostIsSentAgainByTheSweeper) {
+  RuntimeApiServer jobsRuntime;
+  RuntimeApiServer sweeperRuntime;
+  FunctionProcess api(lambdaEnvironment());
+  FunctionProcess jobs(functionEnvironment("jobs", jobsRuntime));
+  FunctionProcess sweeper(functionEnvironment("sweeper", sweeperRuntime));
+  const auto offerId = offerWithLocations(150);
+  const auto jobId = startJob(offerId);
+  // The api function's message is lost.
+  auto lost = sqs_->receive(queue_, 10, seconds(2));
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_EQ(json::parse(lost[0].body).at("jobId").as_string(), jobId);
+  sqs_->remove(queue_, lost[0].receiptHandle);
+  EXPECT_FALSE(deliverOne(jobsRuntime, seconds(10)));
+  const auto summary = sweep(sweeperRuntime);
+  EXPECT_EQ(summary.at("jobsEnqueued").as_int64(), 1) << json::serialize(summary);
+  const auto ended = runToTheEnd(jobId, jobsRuntime, nullptr, seconds(20));
+  EXPECT_EQ(ended.at("status").as_string(), "succeeded") << json::serialize(ended);
+  EXPECT_EQ(ended.at("linked").as_int64(), 150);
+  // A job that has ended is not sent again.
+  EXPECT_EQ(sweep(sweeperRuntime).at("jobsEnqueued").as_int64(), 0);
+}
+
+TEST_F(LambdaJobsTest, AJobsFunctionKilledMidInvocationIsRedeliveredAndTheJobEndsExact) {
+  RuntimeApiServer sweeperRuntime;
+  FunctionProcess api(lambdaEnvironment());
+  FunctionProcess sweeper(functionEnvironment("sweeper", sweeperRuntime));
+  constexpr int kLocations = 1000;
+  const auto offerId = offerWithLocations(kLocations);
+  const auto jobId = startJob(offerId);
+  {
+    // The first invocation's process is killed while it runs the job: its message is
+    // neither deleted nor answered.
+    RuntimeApiServer doomed;
+    auto env = functionEnvironment("jobs", doomed);
+    env["OFFERS_DYNAMODB_LEASE_MS"] = "2000";  // a successor may take over soon after
+    FunctionProcess dying(env);
+    auto messages = sqs_->receive(queue_, 1, seconds(2), seconds(2));
+    ASSERT_EQ(messages.size(), 1u);
+    doomed.invoke(sqsEvent(messages[0]), seconds(60));
+    const auto until = std::chrono::steady_clock::now() + seconds(30);
+    while (job(jobId).at("processed").as_int64() == 0 && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    ASSERT_GT(job(jobId).at("processed").as_int64(), 0) << "the job never started";
+  }  // killed
+  const auto midway = job(jobId);
+  EXPECT_EQ(midway.at("status").as_string(), "running") << json::serialize(midway);
+  // SQS delivers the message again after its visibility timeout (2 s here); a successor
+  // takes the job over once the dead one's lease has run out, or the sweeper sends it
+  // again if the redelivery came too early and was acknowledged as leased.
+  RuntimeApiServer jobsRuntime;
+  auto env = functionEnvironment("jobs", jobsRuntime);
+  env["OFFERS_DYNAMODB_LEASE_MS"] = "2000";
+  FunctionProcess successor(env);
+  const auto ended = runToTheEnd(jobId, jobsRuntime, &sweeperRuntime, seconds(20));
+  EXPECT_EQ(ended.at("status").as_string(), "succeeded") << json::serialize(ended);
+  EXPECT_EQ(ended.at("linked").as_int64(), kLocations) << json::serialize(ended);
+  EXPECT_EQ(bodyOf(call(event("GET", "/v1/offers/" + offerId))).at("locationsTotal").as_int64(),
+            kLocations);
 }
 
 }  // namespace
