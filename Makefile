@@ -52,7 +52,7 @@ SANITIZER_SKIP = ^(integration-dynamodb\.|conformance\.(DynamoDb|Moto))
 # every test, the concurrent links of test_links_concurrency.cpp among them.
 TSAN_TESTS = ^(conformance\.RocksDb|integration\.)
 
-.PHONY: all setup setup-serve configure server build run test bench bench-bulk bench-dynamodb format clean \
+.PHONY: all setup setup-serve configure server lambda build run test bench bench-bulk bench-dynamodb bench-lambda format clean \
   test-release test-asan test-tsan test-fuzz fuzzers fuzz bench-soak
 
 all: build
@@ -76,6 +76,10 @@ server: setup-serve $(BUILD_DIR)/build.ninja
 
 run: server
 	$(BUILD_DIR)/offers-api serve --port $(PORT) --data-dir $(DATA_DIR) --seed
+
+# The AWS Lambda zip, $(BUILD_DIR)/lambda/offers-api-lambda.zip (docs/deploy-aws.md).
+lambda: setup $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target lambda_zip
 
 # Everything: the server, the tests (check_headers among them) and the benchmarks.
 configure: setup
@@ -142,6 +146,9 @@ bench-dynamodb: build
 
 bench-soak: build
 	bash bench/soak.sh
+
+bench-lambda: build
+	python3 bench/lambda.py
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "aws/secrets.hpp"
 #include "log/log.hpp"
 
 namespace offers::app {
@@ -52,12 +53,32 @@ void configureAccess(const Config& config, http::Authenticator& auth) {
 }
 
 void configureFunctionAccess(const Config& config, http::Authenticator& auth) {
-  auth.setKeys(loadApiKeys(config));
+  auto keys = loadApiKeys(config);
+  if (!config.apiKeysSecret.empty()) {
+    const std::string setting = "OFFERS_API_KEYS_SECRET (" + config.apiKeysSecret + ")";
+    std::string text;
+    try {
+      aws::Client secrets(aws::secretsOptions(config.dynamodb.client, config.secretsEndpoint));
+      text = aws::secretString(secrets, config.apiKeysSecret);
+    } catch (const aws::ServiceError& e) {
+      throw std::invalid_argument(setting + ": Secrets Manager refused: " + e.type());
+    } catch (const std::exception& e) {
+      throw std::invalid_argument(setting + ": " + e.what());
+    }
+    try {
+      const auto fromSecret = http::parseApiKeys(text, ',');
+      keys.insert(keys.end(), fromSecret.begin(), fromSecret.end());
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(setting + ": " + e.what());
+    }
+  }
+  auth.setKeys(std::move(keys));
   if (config.metricsKey) auth.setMetricsKey(*config.metricsKey);
   if (auth.enabled() || config.allowUnauthenticated) return;
   throw std::invalid_argument(
-      "OFFERS_API_KEYS or OFFERS_API_KEYS_FILE: a function behind API Gateway is public; set "
-      "API keys (or OFFERS_ALLOW_UNAUTHENTICATED=on to serve without them)");
+      "OFFERS_API_KEYS, OFFERS_API_KEYS_FILE or OFFERS_API_KEYS_SECRET: a function behind API "
+      "Gateway is public; set API keys (or OFFERS_ALLOW_UNAUTHENTICATED=on to serve without "
+      "them)");
 }
 
 void reloadApiKeys(const Config& config, http::Authenticator& auth) {

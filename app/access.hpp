@@ -15,7 +15,10 @@ namespace offers::app {
 void configureAccess(const Config& config, http::Authenticator& auth);
 
 // The same for a Lambda function: reachable by anyone through API Gateway, so without
-// keys it refuses unless OFFERS_ALLOW_UNAUTHENTICATED.
+// keys it refuses unless OFFERS_ALLOW_UNAUTHENTICATED. Its keys also come from the Secrets
+// Manager secret OFFERS_API_KEYS_SECRET names (read once, here), so that no key need be in
+// the function's configuration; a secret that cannot be read or parsed is an
+// std::invalid_argument naming the setting (never a key).
 void configureFunctionAccess(const Config& config, http::Authenticator& auth);
 
 // Re-reads the keys file (SIGHUP) and logs the outcome; on a bad file the keys in force

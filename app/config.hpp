@@ -56,6 +56,10 @@ struct Config {
   std::string jobsQueueUrl;
   std::string sqsEndpoint;
   std::chrono::milliseconds lambdaMargin{10000};
+  // lambda: a Secrets Manager secret holding more API keys, and its endpoint (empty: the
+  // region's)
+  std::string apiKeysSecret;
+  std::string secretsEndpoint;
   // link-brand
   std::string serverUrl = "http://127.0.0.1:8080";
   std::string offerId;

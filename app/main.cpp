@@ -24,7 +24,9 @@
 #include "service/service.hpp"
 #include "store/dynamodb/dynamodb_store.hpp"
 #include "store/observed_store.hpp"
+#ifndef OFFERS_NO_EMBEDDED_ENGINE
 #include "store/rocksdb/rocksdb_store.hpp"
+#endif
 
 namespace {
 
@@ -51,8 +53,13 @@ std::unique_ptr<store::Store> openStore(const app::Config& config) {
     case app::Engine::rocksdb:
       break;
   }
+#ifdef OFFERS_NO_EMBEDDED_ENGINE
+  throw std::invalid_argument(
+      "--store rocksdb: this binary was built without the embedded engine; use --store dynamodb");
+#else
   return std::make_unique<store::rocksdb::RocksDbStore>(
       store::rocksdb::Options{config.dataDir, config.syncWrites});
+#endif
 }
 
 // Signals are blocked in every thread (main); the signal thread takes them.

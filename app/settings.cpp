@@ -193,6 +193,13 @@ std::vector<Setting> makeSettings() {
                       bad(n + ": " + e.what());
                     }
                   })));
+  s.push_back(row("--api-keys-secret", "OFFERS_API_KEYS_SECRET", kLambda, "ID",
+                  "a Secrets Manager secret (name or ARN) whose SecretString holds more API "
+                  "keys, comma-separated as in OFFERS_API_KEYS; read when the function starts",
+                  text(field(&Config::apiKeysSecret), notEmpty)));
+  s.push_back(row("--secrets-endpoint", "OFFERS_SECRETS_ENDPOINT", kLambda, "URL",
+                  "Secrets Manager's endpoint; empty: the region's public endpoint",
+                  text(field(&Config::secretsEndpoint), httpUrl)));
   s.push_back(row("", "OFFERS_METRICS_KEY", kServe | kLambda, "KEY",
                   "the one key that opens /metrics (otherwise any API key does)",
                   secret([](Config& c, const std::string& n, const std::string& v) {

@@ -32,6 +32,8 @@ if [ "$scope" = all ]; then
     clang libclang-rt-14-dev llvm
     # A DynamoDB client that shares no code with ours, for the cross-check test.
     awscli
+    # The Lambda zip's tests unpack it.
+    unzip
   )
 fi
 # dynalite (the DynamoDB stand-in the tests run) needs node and npm. A machine that
@@ -82,4 +84,11 @@ if ! python3 -c 'import moto.server' >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-pip
   fi
   python3 -m pip install --user --quiet --break-system-packages 'moto[server]>=5,<6'
+fi
+
+# cfn-lint, which checks deploy/template.yaml (the SAM transform through
+# aws-sam-translator, its dependency): the build machines carry it; elsewhere, pip.
+if ! command -v cfn-lint >/dev/null 2>&1 && [ ! -x "$HOME/.local/bin/cfn-lint" ]; then
+  echo "setup: pip install cfn-lint (checks the SAM template)"
+  python3 -m pip install --user --quiet --break-system-packages 'cfn-lint>=1,<2'
 fi

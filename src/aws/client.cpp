@@ -78,7 +78,8 @@ RawResponse Client::send(std::string_view operation, const std::string& body) {
   // Only added headers, never removed ones: curl 7.88 signs removed headers too.
   const std::string target =
       "X-Amz-Target: " + options_.targetPrefix + "." + std::string(operation);
-  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/x-amz-json-1.0");
+  const std::string contentType = "Content-Type: application/x-amz-json-" + options_.jsonVersion;
+  curl_slist* headers = curl_slist_append(nullptr, contentType.c_str());
   headers = curl_slist_append(headers, target.c_str());
   if (!options_.credentials.sessionToken.empty()) {
     const std::string token = "X-Amz-Security-Token: " + options_.credentials.sessionToken;
@@ -95,6 +96,11 @@ RawResponse Client::send(std::string_view operation, const std::string& body) {
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, long(options_.requestTimeout.count()));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+  // The CA bundle, when the environment names one (as OpenSSL's tools read it): the Lambda
+  // bootstrap points it at the image's own, which is not where Debian's libcurl looks.
+  if (const char* ca = std::getenv("SSL_CERT_FILE"); ca && *ca) {
+    curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+  }
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &out.body);
   ++requests_;

@@ -46,6 +46,8 @@ struct ClientOptions {
   // (SQS: "sqs" and "AmazonSQS").
   std::string service = "dynamodb";
   std::string targetPrefix = "DynamoDB_20120810";
+  // The protocol's version in the Content-Type: 1.0 (DynamoDB, SQS) or 1.1 (Secrets Manager).
+  std::string jsonVersion = "1.0";
   Credentials credentials;
   std::chrono::milliseconds requestTimeout{5000};  // one HTTP attempt
   std::chrono::milliseconds retryDeadline{10000};  // every attempt of one call

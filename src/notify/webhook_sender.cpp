@@ -12,6 +12,7 @@
 #include <atomic>
 #include <charconv>
 #include <climits>
+#include <cstdlib>
 #include <mutex>
 #include <stdexcept>
 #include <unordered_map>
@@ -256,6 +257,8 @@ class WebhookSender::Impl {
     set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(transfer.body.size()));
     set(CURLOPT_POSTFIELDS, transfer.body.data());
     set(CURLOPT_WRITEFUNCTION, &discardBody);
+    // The CA bundle the environment names, as for the AWS client (src/aws/client.cpp).
+    if (const char* ca = std::getenv("SSL_CERT_FILE"); ca && *ca) set(CURLOPT_CAINFO, ca);
     if (!options_.allowPrivateTargets) {
       set(CURLOPT_OPENSOCKETFUNCTION, &openPublicSocket);
       set(CURLOPT_OPENSOCKETDATA, static_cast<void*>(&transfer));

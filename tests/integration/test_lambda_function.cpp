@@ -1,5 +1,6 @@
-// `offers-api lambda` as AWS Lambda runs a custom runtime: the built binary started with
-// only the environment Lambda gives a function (as under `env -i`), its Runtime API the
+// `offers-api lambda` as AWS Lambda runs a custom runtime: the Lambda zip's `bootstrap`
+// (the release build's zip, unpacked; elsewhere the built binary) started with only the
+// environment Lambda gives a function (as under `env -i`), its Runtime API the
 // tests' server (tests/support/runtime_api_server.hpp), its DynamoDB the test process's
 // dynalite and its SQS the test process's moto, all on loopback. The user's first calls go
 // through API Gateway events; a bad configuration is an init error that names the
@@ -17,10 +18,12 @@
 #include <map>
 #include <thread>
 
+#include "aws/secrets.hpp"
 #include "aws/sqs.hpp"
 #include "support/emulator.hpp"
 #include "support/runtime_api_server.hpp"
 #include "support/server_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace offers::testing {
 namespace {
@@ -31,24 +34,50 @@ using std::chrono::seconds;
 
 constexpr std::string_view kKey = "k_lambda_0123456789abcdef0123456789";
 
+// Where the function's code is, as LAMBDA_TASK_ROOT: the Lambda zip unpacked (once per
+// test process), as Lambda unpacks it; empty where no zip is built (the sanitizer builds).
+std::string taskRoot() {
+#ifdef OFFERS_LAMBDA_ZIP
+  static TempDir root;
+  static const bool unpacked = [] {
+    const std::string unzip = findOnPath("unzip").value_or("");
+    if (unzip.empty()) return false;
+    const std::string command =
+        "'" + unzip + "' -q '" + std::string(OFFERS_LAMBDA_ZIP) + "' -d '" + root.str() + "'";
+    return std::system(command.c_str()) == 0;
+  }();
+  if (!unpacked) throw std::runtime_error("cannot unpack " + std::string(OFFERS_LAMBDA_ZIP));
+  return root.str();
+#else
+  return "";
+#endif
+}
+
 // The function's process: started with exactly `env`, killed (if still running) at the end.
+// From the zip, Lambda's way: `bootstrap`, which runs the binary as `offers-api lambda`.
 class FunctionProcess {
  public:
-  explicit FunctionProcess(const std::map<std::string, std::string>& env) {
+  explicit FunctionProcess(std::map<std::string, std::string> env) {
+    const auto root = taskRoot();
+    std::vector<std::string> args = {OFFERS_API_BINARY, "lambda"};
+    if (!root.empty()) {
+      args = {root + "/bootstrap"};
+      env["LAMBDA_TASK_ROOT"] = root;
+    }
     std::vector<std::string> entries;
     for (const auto& [k, v] : env) entries.push_back(k + "=" + v);
     std::vector<char*> envp;
     for (auto& e : entries) envp.push_back(e.data());
     envp.push_back(nullptr);
-    std::string binary = OFFERS_API_BINARY;
-    std::string command = "lambda";
-    char* argv[] = {binary.data(), command.data(), nullptr};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     const pid_t parent = getpid();
     pid_ = fork();
     if (pid_ == 0) {
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() != parent) _exit(127);
-      execve(argv[0], argv, envp.data());
+      execve(argv[0], argv.data(), envp.data());
       _exit(127);
     }
   }
@@ -98,11 +127,7 @@ class LambdaFunctionTest : public ::testing::Test {
     if (!ServerTest::onDynamoDb()) {
       GTEST_SKIP() << "the function runs on DynamoDB: runs in the integration-dynamodb.* variant";
     }
-    aws::ClientOptions base;
-    base.region = "us-east-1";
-    base.credentials = {"test", "test", ""};
-    base.retryDeadline = milliseconds(3000);
-    sqs_.emplace(aws::sqsOptions(base, sharedMoto().endpoint()));
+    sqs_.emplace(aws::sqsOptions(emulatorClientOptions(), sharedMoto().endpoint()));
     queue_ = sqs_->createQueue(uniqueTableName(), {{"VisibilityTimeout", "30"}});
   }
 
@@ -201,6 +226,33 @@ TEST_F(LambdaFunctionTest, AMissingSettingIsAnInitErrorThatNamesIt) {
         << "without " << unset << ": " << init->body;
     EXPECT_EQ(function.exited(seconds(10)), 2) << "without " << unset;
   }
+}
+
+// API keys from Secrets Manager (moto's), none in the function's configuration.
+TEST_F(LambdaFunctionTest, ApiKeysFromASecretAndAMissingSecretIsAnInitError) {
+  aws::Client secrets(aws::secretsOptions(emulatorClientOptions(), sharedMoto().endpoint()));
+  const auto name = "offers-api-keys-" + uniqueTableName();
+  secrets.call("CreateSecret",
+               json::object{{"Name", name}, {"SecretString", "ops:" + std::string(kKey)}});
+  auto env = lambdaEnvironment();
+  env.erase("OFFERS_API_KEYS");
+  env["OFFERS_API_KEYS_SECRET"] = name;
+  env["OFFERS_SECRETS_ENDPOINT"] = sharedMoto().endpoint();
+  {
+    FunctionProcess function(env);
+    EXPECT_EQ(call(event("GET", "/v1/brands", {}, false)).at("statusCode").as_int64(), 401);
+    EXPECT_EQ(call(event("GET", "/v1/brands")).at("statusCode").as_int64(), 200);
+  }
+  RuntimeApiServer runtime;
+  env["AWS_LAMBDA_RUNTIME_API"] = runtime.address();
+  env["OFFERS_API_KEYS_SECRET"] = name + "-missing";
+  FunctionProcess function(env);
+  const auto init = runtime.initError(seconds(20));
+  ASSERT_TRUE(init) << "no init error for a missing secret";
+  EXPECT_EQ(init->errorType, "Runtime.InvalidConfiguration");
+  EXPECT_NE(init->body.find("OFFERS_API_KEYS_SECRET"), std::string::npos) << init->body;
+  EXPECT_NE(init->body.find("ResourceNotFoundException"), std::string::npos) << init->body;
+  EXPECT_EQ(function.exited(seconds(10)), 2);
 }
 
 // The jobs and sweeper functions beside the api function, each on a Runtime API of its

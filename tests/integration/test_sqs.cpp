@@ -21,11 +21,7 @@ class SqsTest : public ::testing::Test {
     if (ServerTest::onDynamoDb()) {
       GTEST_SKIP() << "in process, engine-independent: runs in the integration.* variant";
     }
-    aws::ClientOptions base;
-    base.region = "us-east-1";
-    base.credentials = {"test", "test", ""};
-    base.retryDeadline = std::chrono::milliseconds(3000);
-    sqs_.emplace(aws::sqsOptions(base, sharedMoto().endpoint()));
+    sqs_.emplace(aws::sqsOptions(emulatorClientOptions(), sharedMoto().endpoint()));
     queue_ = sqs_->createQueue(uniqueTableName(), {{"VisibilityTimeout", "30"}});
     ASSERT_FALSE(queue_.empty());
   }

@@ -165,4 +165,12 @@ std::string uniqueTableName() {
   return name;
 }
 
+aws::ClientOptions emulatorClientOptions() {
+  aws::ClientOptions o;
+  o.region = "us-east-1";
+  o.credentials = {"test", "test", ""};
+  o.retryDeadline = std::chrono::milliseconds(3000);
+  return o;
+}
+
 }  // namespace offers::testing

@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "aws/client.hpp"
 #include "support/child_output.hpp"
 
 namespace offers::testing {
@@ -66,6 +67,11 @@ class EmulatorProcess {
 // Tests that share it must keep to tables of their own.
 EmulatorProcess& sharedDynalite();
 EmulatorProcess& sharedMoto();
+
+// Client options for an AWS service the emulators serve (moto's SQS and Secrets
+// Manager; dynalite's and moto's DynamoDB): us-east-1, the fixed test credentials, and a
+// retry deadline of 3 s, so that a test meeting a dead emulator fails quickly.
+aws::ClientOptions emulatorClientOptions();
 
 // "offers-test-" and 16 random hex digits: a valid DynamoDB table name no other test
 // (in this process or another one on the same emulator) will pick.
