@@ -16,9 +16,15 @@ namespace {
 void checkCombinations(Config& config) {
   const bool usesStore = config.command == Command::serve || config.command == Command::seed;
   if (config.command == Command::lambda) {
-    if (config.role.empty()) bad("lambda: OFFERS_ROLE is required (api, jobs or sweeper)");
+    if (config.role.empty()) {
+      bad("lambda: OFFERS_ROLE is required (api, jobs, deliveries or sweeper)");
+    }
     if (config.dynamodb.client.region.empty()) bad("lambda: AWS_REGION is required");
     if (config.jobsQueueUrl.empty()) bad("lambda: OFFERS_JOBS_QUEUE_URL is required");
+    if ((config.role == "sweeper" || config.role == "deliveries") &&
+        config.deliveriesQueueUrl.empty()) {
+      bad("lambda: OFFERS_DELIVERIES_QUEUE_URL is required for the " + config.role + " role");
+    }
     if (config.dynamodb.client.endpoint.empty()) {
       // The region's public endpoint, as the AWS SDKs pick it.
       config.dynamodb.client.endpoint =

@@ -47,13 +47,16 @@ struct Config {
   http::RateLimitOptions rateLimit;
   jobs::RunnerOptions jobs;
   notify::DispatcherOptions webhooks;
-  // lambda: the function this process is (OFFERS_ROLE): api, jobs or sweeper
+  // lambda: the function this process is (OFFERS_ROLE): api, jobs, deliveries or sweeper
   std::string role;
   // lambda: the queue the api function hands new jobs to and the jobs function sends its
   // continuations to (OFFERS_JOBS_QUEUE_URL), SQS's endpoint (empty: the region's), and
   // how long before an invocation's deadline the jobs and sweeper functions stop
   // starting work (a job step must fit in it, and the continuation's send).
   std::string jobsQueueUrl;
+  // lambda: the queue of webhook deliveries the sweeper fills and the deliveries
+  // function takes (OFFERS_DELIVERIES_QUEUE_URL)
+  std::string deliveriesQueueUrl;
   std::string sqsEndpoint;
   std::chrono::milliseconds lambdaMargin{10000};
   // lambda: a Secrets Manager secret holding more API keys, and its endpoint (empty: the

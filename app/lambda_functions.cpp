@@ -28,6 +28,36 @@ Clock::time_point stopAt(const lambda::Invocation& invocation, std::chrono::mill
   return Clock::now() + std::max(std::chrono::milliseconds(0), left - margin);
 }
 
+// The records of an SQS event, or the invocation's error.
+std::vector<lambda::SqsRecord> sqsRecords(const lambda::Invocation& inv, std::string_view role) {
+  std::optional<std::vector<lambda::SqsRecord>> records;
+  try {
+    records = lambda::decodeSqsEvent(eventOf(inv));
+  } catch (const std::invalid_argument& e) {
+    throw lambda::InvocationError("InvalidEvent", std::string("SQS event: ") + e.what());
+  }
+  if (!records) {
+    throw lambda::InvocationError("InvalidEvent",
+                                  "the " + std::string(role) + " function takes SQS events");
+  }
+  return std::move(*records);
+}
+
+// Sends the bodies to the queue in batches of ten, while time is left; how many SQS took.
+std::size_t sendAll(aws::SqsClient& sqs, const std::string& queueUrl,
+                    const std::vector<std::string>& bodies, Clock::time_point until) {
+  std::size_t sent = 0;
+  for (std::size_t from = 0; from < bodies.size() && Clock::now() < until;
+       from += aws::SqsClient::kMaxBatch) {
+    std::vector<aws::SqsEntry> batch;
+    for (std::size_t i = from; i < std::min(bodies.size(), from + aws::SqsClient::kMaxBatch); ++i) {
+      batch.push_back({std::to_string(i - from), bodies[i]});
+    }
+    sent += batch.size() - sqs.sendBatch(queueUrl, batch).size();
+  }
+  return sent;
+}
+
 }  // namespace
 
 std::function<void(const domain::Job&)> handJobsTo(aws::SqsClient& sqs, std::string queueUrl) {
@@ -44,18 +74,10 @@ std::function<void(const domain::Job&)> handJobsTo(aws::SqsClient& sqs, std::str
 lambda::Handler jobsFunction(jobs::JobRunner& runner, aws::SqsClient& sqs, std::string queueUrl,
                              std::chrono::milliseconds margin) {
   return [&runner, &sqs, queueUrl = std::move(queueUrl), margin](const lambda::Invocation& inv) {
-    std::optional<std::vector<lambda::SqsRecord>> records;
-    try {
-      records = lambda::decodeSqsEvent(eventOf(inv));
-    } catch (const std::invalid_argument& e) {
-      throw lambda::InvocationError("InvalidEvent", std::string("SQS event: ") + e.what());
-    }
-    if (!records) {
-      throw lambda::InvocationError("InvalidEvent", "the jobs function takes SQS events");
-    }
+    const auto records = sqsRecords(inv, "jobs");
     const auto until = stopAt(inv, margin);
     std::vector<std::string> failed;
-    for (const auto& record : *records) {
+    for (const auto& record : records) {
       const auto jobId = lambda::jobIdOf(record.body);
       if (!jobId) {
         // It can never be run: acknowledged, so that it does not come back forever.
@@ -78,9 +100,36 @@ lambda::Handler jobsFunction(jobs::JobRunner& runner, aws::SqsClient& sqs, std::
   };
 }
 
-lambda::Handler sweeperFunction(store::Store& store, aws::SqsClient& sqs, std::string queueUrl,
+lambda::Handler deliveriesFunction(notify::WebhookDispatcher& dispatcher,
+                                   std::chrono::milliseconds margin) {
+  return [&dispatcher, margin](const lambda::Invocation& inv) {
+    const auto records = sqsRecords(inv, "deliveries");
+    std::vector<domain::PendingDelivery> deliveries;
+    for (const auto& record : records) {
+      if (auto d = lambda::deliveryOf(record.body)) {
+        deliveries.push_back(std::move(*d));
+      } else {
+        log::warn("deliveries queue message dropped: not a delivery",
+                  {{"messageId", record.messageId}});
+      }
+    }
+    std::vector<std::string> failed;
+    try {
+      dispatcher.deliverNow(deliveries, stopAt(inv, margin));
+    } catch (const std::exception& e) {
+      // The store failed mid-way: every message comes again, and a delivery that was
+      // recorded before the failure may be sent once more (at least once, as on the
+      // server).
+      log::error("deliveries failed; SQS delivers them again", {{"detail", e.what()}});
+      for (const auto& record : records) failed.push_back(record.messageId);
+    }
+    return lambda::batchResponse(failed);
+  };
+}
+
+lambda::Handler sweeperFunction(store::Store& store, aws::SqsClient& sqs, SweeperQueues queues,
                                 std::chrono::milliseconds margin) {
-  return [&store, &sqs, queueUrl = std::move(queueUrl), margin](const lambda::Invocation& inv) {
+  return [&store, &sqs, queues = std::move(queues), margin](const lambda::Invocation& inv) {
     if (!lambda::isScheduledEvent(eventOf(inv))) {
       throw lambda::InvocationError("InvalidEvent",
                                     "the sweeper function takes EventBridge scheduled events");
@@ -95,29 +144,29 @@ lambda::Handler sweeperFunction(store::Store& store, aws::SqsClient& sqs, std::s
     }
     // Every active job into the queue: a live worker's message is acknowledged at once
     // (the job is leased), a lost one's starts it again.
-    std::size_t enqueued = 0;
-    std::vector<aws::SqsEntry> batch;
-    auto flush = [&] {
-      if (batch.empty()) return;
-      const auto refused = sqs.sendBatch(queueUrl, batch);
-      enqueued += batch.size() - refused.size();
-      batch.clear();
-    };
-    for (const auto& id : store.activeJobs()) {
-      if (Clock::now() >= until) break;
-      batch.push_back({std::to_string(batch.size()), lambda::jobMessage(id)});
-      if (batch.size() == aws::SqsClient::kMaxBatch) flush();
-    }
-    flush();
-    // New events into webhook deliveries.
+    std::vector<std::string> jobs;
+    for (const auto& id : store.activeJobs()) jobs.push_back(lambda::jobMessage(id));
+    const auto jobsEnqueued = sendAll(sqs, queues.jobs, jobs, until);
+    // New events into webhook deliveries, and the deliveries due into their queue.
     std::size_t fannedOut = 0;
     while (Clock::now() < until) {
       const auto n = store.fanOutEvents(100, domain::nowMillis());
       fannedOut += n;
       if (n == 0) break;
     }
-    json::object summary{
-        {"repaired", repaired}, {"jobsEnqueued", enqueued}, {"eventsFannedOut", fannedOut}};
+    std::size_t deliveriesEnqueued = 0;
+    for (int round = 0; round < 10 && Clock::now() < until; ++round) {
+      std::vector<std::string> due;
+      for (const auto& d : store.dueDeliveries(domain::nowMillis(), 100)) {
+        due.push_back(lambda::deliveryMessage(d));
+      }
+      deliveriesEnqueued += sendAll(sqs, queues.deliveries, due, until);
+      if (due.size() < 100) break;
+    }
+    json::object summary{{"repaired", repaired},
+                         {"jobsEnqueued", jobsEnqueued},
+                         {"eventsFannedOut", fannedOut},
+                         {"deliveriesEnqueued", deliveriesEnqueued}};
     log::info("sweep", summary);
     return json::serialize(summary);
   };

@@ -121,7 +121,8 @@ std::string runtimeApi() {
 // The process as an AWS Lambda function (docs/architecture.md, src/lambda/): its
 // configuration from the environment, checked before the first invocation (an init
 // error otherwise), then the Runtime API loop until Lambda ends it. The role picks the
-// handler: api (API Gateway), jobs (the jobs queue), sweeper (a schedule).
+// handler: api (API Gateway), jobs (the jobs queue), deliveries (the deliveries queue),
+// sweeper (a schedule).
 int runLambda(const app::Config& config) {
   const auto api = runtimeApi();
   if (api.empty()) {
@@ -145,14 +146,23 @@ int runLambda(const app::Config& config) {
   }
   store::ObservedStore store(*opened, "dynamodb");
   service::Service service(store);
+  // Webhook targets must be public unless OFFERS_ALLOW_PRIVATE_WEBHOOKS, as for serve.
+  if (!config.webhooks.sender.allowPrivateTargets) {
+    service.checkWebhookHosts(notify::checkWebhookHost);
+  }
   // No rate limiter: on Lambda each instance would count alone; API Gateway throttles.
   http::Api httpApi(service, http::Access{&auth, nullptr});
   jobs::JobRunner runner(store, config.jobs);
+  // Never started: the deliveries function drives it (deliverNow).
+  notify::WebhookDispatcher dispatcher(store, config.webhooks);
   lambda::Handler handler;
   if (config.role == "jobs") {
     handler = app::jobsFunction(runner, *sqs, config.jobsQueueUrl, config.lambdaMargin);
+  } else if (config.role == "deliveries") {
+    handler = app::deliveriesFunction(dispatcher, config.lambdaMargin);
   } else if (config.role == "sweeper") {
-    handler = app::sweeperFunction(store, *sqs, config.jobsQueueUrl, config.lambdaMargin);
+    handler = app::sweeperFunction(store, *sqs, {config.jobsQueueUrl, config.deliveriesQueueUrl},
+                                   config.lambdaMargin);
   } else {
     service.onJobCreated(app::handJobsTo(*sqs, config.jobsQueueUrl));
     handler = lambda::httpHandler(httpApi);

@@ -256,18 +256,18 @@ std::vector<Setting> makeSettings() {
   s.push_back(row("--job-page-size", "OFFERS_JOB_PAGE_SIZE", kServe | kLambda, "N",
                   "locations per atomic job step",
                   wholeNumber(field(&Config::jobs, &Jobs::pageSize), 1, 10000)));
-  s.push_back(row("--webhook-max-attempts", "OFFERS_WEBHOOK_MAX_ATTEMPTS", kServe, "N",
+  s.push_back(row("--webhook-max-attempts", "OFFERS_WEBHOOK_MAX_ATTEMPTS", kServe | kLambda, "N",
                   "attempts per webhook delivery",
                   wholeNumber(field(&Config::webhooks, &Webhooks::maxAttempts), 1, 100)));
-  s.push_back(row("--webhook-retry-base-ms", "OFFERS_WEBHOOK_RETRY_BASE_MS", kServe, "N",
+  s.push_back(row("--webhook-retry-base-ms", "OFFERS_WEBHOOK_RETRY_BASE_MS", kServe | kLambda, "N",
                   "delay before a delivery's second attempt, doubling after (with 20% jitter, "
                   "at most an hour)",
                   milliseconds(field(&Config::webhooks, &Webhooks::retryBase), 0)));
-  s.push_back(row("--webhook-timeout-ms", "OFFERS_WEBHOOK_TIMEOUT_MS", kServe, "N",
+  s.push_back(row("--webhook-timeout-ms", "OFFERS_WEBHOOK_TIMEOUT_MS", kServe | kLambda, "N",
                   "per-delivery timeout",
                   milliseconds(field(&Config::webhooks, &Webhooks::sender, &Sender::timeout), 1)));
   s.push_back(
-      row("--allow-private-webhooks", "OFFERS_ALLOW_PRIVATE_WEBHOOKS", kServe, "",
+      row("--allow-private-webhooks", "OFFERS_ALLOW_PRIVATE_WEBHOOKS", kServe | kLambda, "",
           "let webhooks target loopback, link-local and private addresses, refused "
           "by default (at registration and at every delivery)",
           onOff(field(&Config::webhooks, &Webhooks::sender, &Sender::allowPrivateTargets))));
@@ -318,11 +318,11 @@ std::vector<Setting> makeSettings() {
   // ---- link-brand ----
   s.push_back(row("--role", "OFFERS_ROLE", kLambda, "ROLE",
                   "the function this process is: api (API Gateway HTTP events), jobs (SQS "
-                  "messages naming jobs) or sweeper (a schedule); the deliveries role is not "
-                  "built yet",
+                  "messages naming jobs), deliveries (SQS messages naming webhook "
+                  "deliveries) or sweeper (a schedule)",
                   text(field(&Config::role), [](const std::string& n, const std::string& v) {
-                    if (v != "api" && v != "jobs" && v != "sweeper") {
-                      bad(n + ": expected api, jobs or sweeper, got '" + v + "'");
+                    if (v != "api" && v != "jobs" && v != "deliveries" && v != "sweeper") {
+                      bad(n + ": expected api, jobs, deliveries or sweeper, got '" + v + "'");
                     }
                   })));
   s.push_back(row("--jobs-queue-url", "OFFERS_JOBS_QUEUE_URL", kLambda, "URL",
@@ -330,6 +330,10 @@ std::vector<Setting> makeSettings() {
                   "the jobs function its continuations, the sweeper the jobs whose message "
                   "was lost (required)",
                   text(field(&Config::jobsQueueUrl), httpUrl)));
+  s.push_back(row("--deliveries-queue-url", "OFFERS_DELIVERIES_QUEUE_URL", kLambda, "URL",
+                  "the SQS queue of webhook deliveries: the sweeper sends the due ones there, "
+                  "the deliveries function sends them on (required for those two roles)",
+                  text(field(&Config::deliveriesQueueUrl), httpUrl)));
   s.push_back(row("--sqs-endpoint", "OFFERS_SQS_ENDPOINT", kLambda, "URL",
                   "SQS's endpoint; empty: the region's public endpoint",
                   text(field(&Config::sqsEndpoint), httpUrl)));

@@ -6,8 +6,10 @@
 - DynamoDB: the actions every function's role grants are exactly the operations the
   engine sends (`call("<Operation>"` in src/store/dynamodb/table.cpp), less CreateTable
   and DescribeTable (the template creates the table), on the table and its indexes only;
-- SQS: each role may send to the jobs queue, and only the jobs function's role may
-  receive and delete from it (its event source mapping);
+- SQS: each role may make exactly the calls its code makes, on exactly its queues: the
+  api function sends to the jobs queue, the jobs function sends to it and receives from
+  it (its event source mapping), the deliveries function receives from the deliveries
+  queue, the sweeper sends to both;
 - no statement grants "*" as an action or a resource.
 Exits 1 naming every difference.
 """
@@ -53,6 +55,16 @@ def main():
     problems = []
     if not roles:
         problems.append("no IAM roles in the template")
+    receive = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+    # Per role, the SQS calls its code (or its event source mapping) makes, by queue.
+    expected_sqs = {
+        "ApiRole": {("sqs:SendMessage", "JobsQueue")},
+        "JobsRole": {("sqs:SendMessage", "JobsQueue")} | {(a, "JobsQueue") for a in receive},
+        "DeliveriesRole": {(a, "DeliveriesQueue") for a in receive},
+        "SweeperRole": {("sqs:SendMessage", "JobsQueue"), ("sqs:SendMessage", "DeliveriesQueue")},
+    }
+    if set(roles) != set(expected_sqs):
+        problems.append(f"roles {sorted(roles)}, expected {sorted(expected_sqs)}")
     for name, role in roles.items():
         granted = set()
         sqs = set()
@@ -66,19 +78,21 @@ def main():
                     if st["Resource"] != [{"GetAtt": "Table.Arn"}, {"Sub": "${Table.Arn}/index/*"}]:
                         problems.append(f"{name}: {a} on {st['Resource']}, not the table")
                 if a.startswith("sqs:"):
-                    sqs.add(a)
-                    if st["Resource"] != {"GetAtt": "JobsQueue.Arn"}:
-                        problems.append(f"{name}: {a} on {st['Resource']}, not the jobs queue")
+                    resource = st["Resource"]
+                    if not (isinstance(resource, dict) and "GetAtt" in resource and
+                            resource["GetAtt"].endswith(".Arn")):
+                        problems.append(f"{name}: {a} on {resource}, not one queue")
+                        continue
+                    sqs.add((a, resource["GetAtt"][: -len(".Arn")]))
             for r in as_list(st["Resource"]):
                 if r == "*":
                     problems.append(f"{name}: a statement on every resource")
         if granted != wanted:
             problems.append(f"{name}: DynamoDB actions {sorted(granted)}, the code sends "
                             f"{sorted(wanted)}")
-        receives = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
-        expected_sqs = {"sqs:SendMessage"} | (receives if name == "JobsRole" else set())
-        if sqs != expected_sqs:
-            problems.append(f"{name}: SQS actions {sorted(sqs)}, expected {sorted(expected_sqs)}")
+        if sqs != expected_sqs.get(name, set()):
+            problems.append(f"{name}: SQS grants {sorted(sqs)}, expected "
+                            f"{sorted(expected_sqs.get(name, set()))}")
     print(f"check_template: {len(roles)} roles; DynamoDB actions the code sends: {sorted(wanted)}")
     for p in problems:
         print("check_template: " + p)

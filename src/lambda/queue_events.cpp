@@ -67,4 +67,39 @@ std::optional<std::string> jobIdOf(std::string_view body) {
   return std::string(*id);
 }
 
+std::string deliveryMessage(const domain::PendingDelivery& d) {
+  return json::serialize(json::object{{"webhookId", d.webhookId},
+                                      {"eventSeq", d.eventSeq},
+                                      {"attempt", d.attempt},
+                                      {"due", d.due}});
+}
+
+std::optional<domain::PendingDelivery> deliveryOf(std::string_view body) {
+  boost::system::error_code ec;
+  const auto v = json::parse(body, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.as_object();
+  const auto* webhook = stringAt(o, "webhookId");
+  const auto* seq = o.if_contains("eventSeq");
+  const auto* attempt = o.if_contains("attempt");
+  const auto* due = o.if_contains("due");
+  if (!webhook || webhook->empty() || !seq || !attempt || !due) return std::nullopt;
+  domain::PendingDelivery d;
+  d.webhookId = std::string(*webhook);
+  if (seq->is_uint64()) {
+    d.eventSeq = seq->as_uint64();
+  } else if (seq->is_int64() && seq->as_int64() >= 0) {
+    d.eventSeq = std::uint64_t(seq->as_int64());
+  } else {
+    return std::nullopt;
+  }
+  if (!attempt->is_int64() || attempt->as_int64() < 1 || attempt->as_int64() > 1000) {
+    return std::nullopt;
+  }
+  d.attempt = int(attempt->as_int64());
+  if (!due->is_int64()) return std::nullopt;
+  d.due = due->as_int64();
+  return d;
+}
+
 }  // namespace offers::lambda

@@ -5,7 +5,8 @@
 //     are left on the queue (redelivered after their visibility timeout), the others are
 //     deleted (the mapping needs FunctionResponseTypes: ReportBatchItemFailures);
 //   EventBridge's schedule: {"source": "aws.events", "detail-type": "Scheduled Event", ...}.
-// And the jobs queue's one message, {"jobId": "<id>"}.
+// And the two queues' messages: the jobs queue's {"jobId": "<id>"}, the deliveries
+// queue's pending delivery.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -13,6 +14,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "domain/event.hpp"
 
 namespace offers::lambda {
 
@@ -35,5 +38,10 @@ bool isScheduledEvent(const boost::json::value& event);
 // body is not such a message).
 std::string jobMessage(std::string_view jobId);
 std::optional<std::string> jobIdOf(std::string_view body);
+
+// The deliveries queue's message for a pending webhook delivery ({"webhookId",
+// "eventSeq", "attempt", "due"}), and the delivery a message names.
+std::string deliveryMessage(const domain::PendingDelivery& delivery);
+std::optional<domain::PendingDelivery> deliveryOf(std::string_view body);
 
 }  // namespace offers::lambda

@@ -88,30 +88,57 @@ std::size_t WebhookDispatcher::startDue(domain::Millis now) {
   const auto due = store_.dueDeliveries(now, options_.sender.maxConcurrent + inFlight_.size());
   for (const auto& d : due) {
     if (!sender_.hasCapacity()) break;
-    const std::string key = d.webhookId + "/" + std::to_string(d.eventSeq);
-    if (inFlight_.contains(key)) continue;
-    auto webhook = store_.getWebhook(d.webhookId);
-    auto event = store_.getEvent(d.eventSeq);
-    if (!webhook || !event) {
-      // The webhook was deleted (or the event is gone): end the delivery, recorded.
-      domain::DeliveryAttempt a;
-      a.webhookId = d.webhookId;
-      a.eventSeq = d.eventSeq;
-      a.eventId = event ? event->id : "";
-      a.eventType = event ? event->type : "";
-      a.attempt = d.attempt;
-      a.time = now;
-      a.error = webhook ? "event no longer exists" : "webhook deleted";
-      store_.recordAttempt(d, a);
-      continue;
-    }
-    sender_.send({key, webhook->url, event->id, boost::json::serialize(domain::toJson(*event)),
-                  webhook->secret});
-    inFlight_.emplace(key, d);
-    inFlightEvents_.emplace(key, std::move(*event));
-    ++started;
+    started += start(d, now) ? 1 : 0;
   }
   return started;
+}
+
+bool WebhookDispatcher::start(const domain::PendingDelivery& d, domain::Millis now) {
+  const std::string key = d.webhookId + "/" + std::to_string(d.eventSeq);
+  if (inFlight_.contains(key)) return false;
+  auto webhook = store_.getWebhook(d.webhookId);
+  auto event = store_.getEvent(d.eventSeq);
+  if (!webhook || !event) {
+    // The webhook was deleted (or the event is gone): end the delivery, recorded.
+    domain::DeliveryAttempt a;
+    a.webhookId = d.webhookId;
+    a.eventSeq = d.eventSeq;
+    a.eventId = event ? event->id : "";
+    a.eventType = event ? event->type : "";
+    a.attempt = d.attempt;
+    a.time = now;
+    a.error = webhook ? "event no longer exists" : "webhook deleted";
+    store_.recordAttempt(d, a);
+    return false;
+  }
+  sender_.send({key, webhook->url, event->id, boost::json::serialize(domain::toJson(*event)),
+                webhook->secret});
+  inFlight_.emplace(key, d);
+  inFlightEvents_.emplace(key, std::move(*event));
+  return true;
+}
+
+std::size_t WebhookDispatcher::deliverNow(const std::vector<domain::PendingDelivery>& deliveries,
+                                          std::chrono::steady_clock::time_point until) {
+  using Clock = std::chrono::steady_clock;
+  std::size_t recorded = 0;
+  auto collect = [&](std::chrono::milliseconds wait) {
+    for (const auto& outcome : sender_.poll(wait)) {
+      finish(outcome);
+      ++recorded;
+    }
+  };
+  auto left = [&] {
+    return std::max(std::chrono::milliseconds(0),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()));
+  };
+  for (const auto& d : deliveries) {
+    while (!sender_.hasCapacity() && Clock::now() < until) collect(left());
+    if (Clock::now() >= until) break;
+    if (!start(d, domain::nowMillis())) ++recorded;  // ended without a send, or in flight
+  }
+  while (!inFlight_.empty() && Clock::now() < until) collect(left());
+  return recorded;
 }
 
 std::optional<domain::Millis> WebhookDispatcher::finish(const DeliveryOutcome& outcome) {

@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "notify/webhook_sender.hpp"
 #include "store/store.hpp"
@@ -54,10 +55,21 @@ class WebhookDispatcher {
   // Events were appended: scan soon rather than at the end of an idle wait. Thread-safe.
   void wake();
 
+  // For a caller that runs no dispatcher thread (the Lambda deliveries function): sends
+  // these pending deliveries now, on the calling thread, and records each attempt as the
+  // dispatcher's own loop would (retries scheduled in the store), until every one has an
+  // outcome or `until` has come. One without an outcome by then stays pending in the
+  // store and is sent again later (at least once). Returns how many were recorded.
+  std::size_t deliverNow(const std::vector<domain::PendingDelivery>& deliveries,
+                         std::chrono::steady_clock::time_point until);
+
  private:
   void loop();
   // Starts the due deliveries the sender has room for; returns how many it started.
   std::size_t startDue(domain::Millis now);
+  // Starts one delivery (the sender has room); false when there was nothing to send: the
+  // webhook or the event is gone (the delivery is ended, recorded) or it is in flight.
+  bool start(const domain::PendingDelivery& d, domain::Millis now);
   // Records an outcome; returns when its retry is due (wall clock), if one was scheduled.
   std::optional<domain::Millis> finish(const DeliveryOutcome& outcome);
 

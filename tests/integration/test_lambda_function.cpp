@@ -21,6 +21,8 @@
 #include "aws/secrets.hpp"
 #include "aws/sqs.hpp"
 #include "support/emulator.hpp"
+#include "support/jobs_helpers.hpp"
+#include "support/loopback_http_server.hpp"
 #include "support/runtime_api_server.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
@@ -129,6 +131,7 @@ class LambdaFunctionTest : public ::testing::Test {
     }
     sqs_.emplace(aws::sqsOptions(emulatorClientOptions(), sharedMoto().endpoint()));
     queue_ = sqs_->createQueue(uniqueTableName(), {{"VisibilityTimeout", "30"}});
+    deliveriesQueue_ = sqs_->createQueue(uniqueTableName(), {{"VisibilityTimeout", "30"}});
   }
 
   // What Lambda sets for a function, and the function's own configuration.
@@ -144,6 +147,7 @@ class LambdaFunctionTest : public ::testing::Test {
             {"OFFERS_DYNAMODB_ENDPOINT", sharedDynalite().endpoint()},
             {"OFFERS_DYNAMODB_TABLE", table_},
             {"OFFERS_JOBS_QUEUE_URL", queue_},
+            {"OFFERS_DELIVERIES_QUEUE_URL", deliveriesQueue_},
             {"OFFERS_SQS_ENDPOINT", sharedMoto().endpoint()},
             {"OFFERS_CREATE_TABLE", "on"},
             {"OFFERS_DYNAMODB_EVENT_LAG_MS", "0"},
@@ -168,6 +172,7 @@ class LambdaFunctionTest : public ::testing::Test {
   std::string table_ = uniqueTableName();  // every function of a test shares it
   std::optional<aws::SqsClient> sqs_;
   std::string queue_;  // the jobs queue
+  std::string deliveriesQueue_;
 };
 
 TEST_F(LambdaFunctionTest, TheUsersFirstCallsThroughApiGatewayEvents) {
@@ -316,7 +321,10 @@ class LambdaJobsTest : public LambdaFunctionTest {
   // `runtime` with it (the invocation's deadline `budget` away), and deletes it unless
   // the partial batch response names it. False when the queue had nothing.
   bool deliverOne(RuntimeApiServer& runtime, milliseconds budget) {
-    auto messages = sqs_->receive(queue_, 1, seconds(1));
+    return deliverOne(runtime, budget, queue_);
+  }
+  bool deliverOne(RuntimeApiServer& runtime, milliseconds budget, const std::string& queue) {
+    auto messages = sqs_->receive(queue, 1, seconds(1));
     if (messages.empty()) return false;
     const auto& m = messages.front();
     const auto id = runtime.invoke(sqsEvent(m), budget);
@@ -328,7 +336,7 @@ class LambdaJobsTest : public LambdaFunctionTest {
     for (const auto& f : json::parse(r->body).at("batchItemFailures").as_array()) {
       failed = failed || f.at("itemIdentifier").as_string() == m.messageId;
     }
-    if (!failed) sqs_->remove(queue_, m.receiptHandle);
+    if (!failed) sqs_->remove(queue, m.receiptHandle);
     ++invocations_;
     return true;
   }
@@ -444,6 +452,64 @@ TEST_F(LambdaJobsTest, AJobsFunctionKilledMidInvocationIsRedeliveredAndTheJobEnd
   EXPECT_EQ(ended.at("linked").as_int64(), kLocations) << json::serialize(ended);
   EXPECT_EQ(bodyOf(call(event("GET", "/v1/offers/" + offerId))).at("locationsTotal").as_int64(),
             kLocations);
+}
+
+// A webhook on Lambda: the sweeper fans the event out and sends the due delivery to the
+// deliveries queue; the deliveries function sends it to a loopback receiver, signed, and
+// records the attempt; a failed attempt is retried when the store's schedule says, by the
+// next sweep, not by SQS redelivery.
+TEST_F(LambdaJobsTest, AWebhookIsDeliveredByTheDeliveriesFunctionAndRetriedOnTheStoresSchedule) {
+  LoopbackHttpServer receiver;
+  receiver.respondWith([](const ReceivedRequest&, std::size_t index) {
+    return ScriptedReply{.status = index == 0 ? 500 : 204};
+  });
+  RuntimeApiServer sweeperRuntime;
+  RuntimeApiServer deliveriesRuntime;
+  auto apiEnv = lambdaEnvironment();
+  apiEnv["OFFERS_ALLOW_PRIVATE_WEBHOOKS"] = "on";
+  FunctionProcess api(apiEnv);
+  FunctionProcess sweeper(functionEnvironment("sweeper", sweeperRuntime));
+  auto env = functionEnvironment("deliveries", deliveriesRuntime);
+  env["OFFERS_ALLOW_PRIVATE_WEBHOOKS"] = "on";
+  env["OFFERS_WEBHOOK_RETRY_BASE_MS"] = "2000";
+  FunctionProcess deliveries(env);
+
+  auto hook = call(event("POST", "/v1/webhooks", {{"url", receiver.url()}, {"events", {"*"}}}));
+  ASSERT_EQ(hook.at("statusCode").as_int64(), 201) << json::serialize(hook);
+  const auto webhook = bodyOf(hook);
+  const std::string webhookId(webhook.at("id").as_string());
+  const std::string secret(webhook.at("secret").as_string());
+  auto brand = call(event("POST", "/v1/brands", {{"name", "Hooked"}}));
+  const std::string brandId(bodyOf(brand).at("id").as_string());
+
+  auto summary = sweep(sweeperRuntime);
+  EXPECT_GE(summary.at("eventsFannedOut").as_int64(), 1) << json::serialize(summary);
+  EXPECT_EQ(summary.at("deliveriesEnqueued").as_int64(), 1) << json::serialize(summary);
+  ASSERT_TRUE(deliverOne(deliveriesRuntime, seconds(20), deliveriesQueue_));
+  ASSERT_TRUE(receiver.waitFor(1, seconds(10)));
+  // Not due yet: the retry waits for its time (2 s, +-20%), then the next sweep sends it.
+  EXPECT_EQ(sweep(sweeperRuntime).at("deliveriesEnqueued").as_int64(), 0);
+  std::this_thread::sleep_for(milliseconds(2600));
+  summary = sweep(sweeperRuntime);
+  EXPECT_EQ(summary.at("deliveriesEnqueued").as_int64(), 1) << json::serialize(summary);
+  ASSERT_TRUE(deliverOne(deliveriesRuntime, seconds(20), deliveriesQueue_));
+  ASSERT_TRUE(receiver.waitFor(2, seconds(10)));
+
+  const auto requests = receiver.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  for (const auto& r : requests) {
+    EXPECT_EQ(json::parse(r.body).at("type").as_string(), "brand.created") << r.body;
+    EXPECT_EQ(json::parse(r.body).at("data").at("id").as_string(), brandId) << r.body;
+    EXPECT_TRUE(SignatureMatches(r.header("X-Offers-Signature"), secret, r.body));
+  }
+  EXPECT_EQ(requests[0].header("X-Offers-Event-Id"), requests[1].header("X-Offers-Event-Id"));
+  const auto attempts =
+      bodyOf(call(event("GET", "/v1/webhooks/" + webhookId + "/deliveries"))).at("items");
+  ASSERT_EQ(attempts.as_array().size(), 2u) << json::serialize(attempts);
+  EXPECT_EQ(attempts.at(0).at("statusCode").as_int64(), 500) << json::serialize(attempts);
+  EXPECT_EQ(attempts.at(1).at("statusCode").as_int64(), 204) << json::serialize(attempts);
+  // Delivered: nothing more is sent.
+  EXPECT_EQ(sweep(sweeperRuntime).at("deliveriesEnqueued").as_int64(), 0);
 }
 
 }  // namespace

@@ -93,5 +93,24 @@ TEST(JobMessage, RoundTripsAndRefusesWhatIsNotOne) {
   EXPECT_FALSE(lambda::jobIdOf(R"(["jobId"])"));
 }
 
+TEST(DeliveryMessage, RoundTripsAndRefusesWhatIsNotOne) {
+  domain::PendingDelivery d;
+  d.webhookId = "4e8c5b1a-0000-4000-8000-000000000002";
+  d.eventSeq = (std::uint64_t(1796688000000) << 20) | 1023;  // beyond a double's exact range
+  d.attempt = 3;
+  d.due = 1796688000123;
+  const auto back = lambda::deliveryOf(lambda::deliveryMessage(d));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->webhookId, d.webhookId);
+  EXPECT_EQ(back->eventSeq, d.eventSeq);
+  EXPECT_EQ(back->attempt, 3);
+  EXPECT_EQ(back->due, d.due);
+  EXPECT_FALSE(lambda::deliveryOf(R"({"jobId":"x"})"));
+  EXPECT_FALSE(lambda::deliveryOf(R"({"webhookId":"w","eventSeq":-1,"attempt":1,"due":0})"));
+  EXPECT_FALSE(lambda::deliveryOf(R"({"webhookId":"w","eventSeq":1,"attempt":0,"due":0})"));
+  EXPECT_FALSE(lambda::deliveryOf(R"({"webhookId":"","eventSeq":1,"attempt":1,"due":0})"));
+  EXPECT_FALSE(lambda::deliveryOf("nonsense"));
+}
+
 }  // namespace
 }  // namespace offers::testing
