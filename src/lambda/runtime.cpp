@@ -4,9 +4,12 @@
 
 #include <boost/json.hpp>
 #include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <memory>
 #include <vector>
+
+#include "domain/time.hpp"
 
 namespace offers::lambda {
 
@@ -83,6 +86,16 @@ RuntimeClient::Reply RuntimeClient::call(const char* method, const std::string& 
   return reply;
 }
 
+std::int64_t deadlineFromHeader(std::string_view value, std::int64_t nowMs) {
+  constexpr std::int64_t kLongest = 15 * 60 * 1000;
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (value.empty() || ec != std::errc() || end != value.data() + value.size() || n < 0) {
+    return nowMs + kLongest;
+  }
+  return n < 100'000'000'000 ? nowMs + n : n;
+}
+
 Invocation RuntimeClient::next() {
   auto reply = call("GET", "/invocation/next", "", "");
   if (reply.status != 200) {
@@ -90,12 +103,14 @@ Invocation RuntimeClient::next() {
                              " to next: " + reply.body);
   }
   Invocation invocation;
+  std::string deadline;
   for (const auto& [name, value] : reply.headers) {
     if (name == "lambda-runtime-aws-request-id") invocation.requestId = value;
     if (name == "lambda-runtime-trace-id") invocation.traceId = value;
     if (name == "lambda-runtime-invoked-function-arn") invocation.functionArn = value;
-    if (name == "lambda-runtime-deadline-ms") invocation.deadlineMs = std::atoll(value.c_str());
+    if (name == "lambda-runtime-deadline-ms") deadline = value;
   }
+  invocation.deadlineMs = deadlineFromHeader(deadline, domain::nowMillis());
   if (invocation.requestId.empty()) {
     throw std::runtime_error("the Runtime API sent an invocation without a request id");
   }

@@ -14,6 +14,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace offers::lambda {
 
@@ -36,6 +37,13 @@ class InvocationError : public std::runtime_error {
  private:
   std::string type_;
 };
+
+// The invocation's deadline in epoch milliseconds from Lambda-Runtime-Deadline-Ms as sent.
+// Lambda sends epoch milliseconds; some local emulators send the time left instead (a
+// duration: @vercel/fun does), which no real deadline can be mistaken for (anything below
+// 10^11 ms, i.e. before 1973, is taken as milliseconds from `nowMs`). Absent or not a
+// number: the longest a Lambda invocation may run, 15 minutes from `nowMs`.
+std::int64_t deadlineFromHeader(std::string_view value, std::int64_t nowMs);
 
 class RuntimeClient {
  public:

@@ -392,6 +392,23 @@ TEST_F(LambdaJobsTest, AJobGoesFromPostThroughTheQueueToSucceededInSeveralInvoca
   EXPECT_FALSE(jobs.exited(milliseconds(0)));
 }
 
+// An invocation whose deadline leaves less than the margin runs no step: the job goes back
+// to the queue untouched, as its continuation, and the message is done with.
+TEST_F(LambdaJobsTest, AnInvocationPastItsMarginRunsNothingAndContinuesTheJob) {
+  RuntimeApiServer jobsRuntime;
+  FunctionProcess api(lambdaEnvironment());
+  FunctionProcess jobs(functionEnvironment("jobs", jobsRuntime));
+  const auto offerId = offerWithLocations(20);
+  const auto jobId = startJob(offerId);
+  // 500 ms left, the margin 1 s.
+  ASSERT_TRUE(deliverOne(jobsRuntime, milliseconds(500)));
+  EXPECT_EQ(job(jobId).at("status").as_string(), "queued");
+  auto next = sqs_->receive(queue_, 10, seconds(2));
+  ASSERT_EQ(next.size(), 1u) << "no continuation";
+  EXPECT_EQ(json::parse(next[0].body).at("jobId").as_string(), jobId);
+  sqs_->remove(queue_, next[0].receiptHandle);
+}
+
 TEST_F(LambdaJobsTest, AJobWhoseMessageWasLostIsSentAgainByTheSweeper) {
   RuntimeApiServer jobsRuntime;
   RuntimeApiServer sweeperRuntime;
