@@ -146,6 +146,8 @@ JobRunner::Outcome JobRunner::run(const std::string& jobId,
                    {"attempt", failures},
                    {"delayMs", delay.count()},
                    {"detail", e.detail().empty() ? e.what() : e.detail()}});
+        // A wait that would pass `until` is left to whoever runs the job next.
+        if (until && std::chrono::steady_clock::now() + delay >= *until) return Outcome::paused;
         if (!pause(delay)) return Outcome::paused;
         continue;
       }
