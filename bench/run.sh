@@ -2,9 +2,11 @@
 # HTTP load benchmark of offers-api (run by `make bench` after the build).
 #
 # Starts the release binary on a fresh temporary data dir (loopback, ephemeral port),
-# creates one brand, BENCH_OFFERS offers and BENCH_LOCATIONS locations, then runs wrk
-# against /healthz, GET /v1/offers/{id} and new offer<->location links, checks that the
-# link counters are exact, and prints (and writes to bench/results/latest.md) a table.
+# creates one brand, BENCH_OFFERS offers, one more "hot" offer and BENCH_LOCATIONS
+# locations, then runs wrk against /healthz, GET /v1/offers/{id}, new offer<->location
+# links spread over the offers, and the same new links all to the hot offer; checks that
+# the link counters of both link phases are exact, and prints (and writes to
+# bench/results/latest.md) a table.
 # Everything it starts is stopped on exit, failure or interrupt included.
 #
 # Environment (defaults in brackets):
@@ -71,6 +73,9 @@ def setup(port, n_offers, n_locations, out):
         _, offer = api.call("POST", "/v1/offers",
                             {"name": f"Bench offer {i}", "brandId": brand["id"]}, {201})
         offers.append(offer["id"])
+    # The hot offer: the one-offer link phase links every location to it alone.
+    _, hot = api.call("POST", "/v1/offers", {"name": "Bench hot offer", "brandId": brand["id"]},
+                      {201})
     t1 = time.monotonic()
     locations = []
     for start in range(0, n_locations, 1000):
@@ -89,13 +94,20 @@ def setup(port, n_offers, n_locations, out):
         f.write("".join(i + "\n" for i in locations))
     with open(os.path.join(out, "offer-paths.txt"), "w") as f:
         f.write("".join(f"/v1/offers/{i}\n" for i in offers))
+    os.makedirs(os.path.join(out, "hot"), exist_ok=True)
+    with open(os.path.join(out, "hot", "offers.txt"), "w") as f:
+        f.write(hot["id"] + "\n")
+    with open(os.path.join(out, "hot", "locations.txt"), "w") as f:
+        f.write("".join(i + "\n" for i in locations))
     with open(os.path.join(out, "setup.json"), "w") as f:
         json.dump({"offers_s": t1 - t0, "locations_s": t2 - t1, "total_s": t2 - t0}, f)
     print(f"created 1 brand, {n_offers} offers in {t1 - t0:.2f}s, "
           f"{n_locations} locations in {t2 - t1:.2f}s "
           f"({n_locations / max(t2 - t1, 1e-9):,.0f}/s)")
 
-def verify(port, ids_dir, link_result_path, out_path):
+def verify(port, ids_dir, link_result_path, out_path, shared_locations=False):
+    # shared_locations: the locations were linked in an earlier phase too (the one-offer
+    # phase after the spread one), so a location's offersTotal counts those links as well.
     api = Api(port)
     offers = read_ids(os.path.join(ids_dir, "offers.txt"))
     locations = read_ids(os.path.join(ids_dir, "locations.txt"))
@@ -204,10 +216,13 @@ def verify(port, ids_dir, link_result_path, out_path):
     for k in sample:
         _, l = pair(k)
         _, loc = api.call("GET", f"/v1/locations/{l}", expect={200})
-        if loc.get("hasOffer") is not True or loc.get("offersTotal") != location_count[l]:
+        total = loc.get("offersTotal")
+        if loc.get("hasOffer") is not True or total is None or (
+                total < location_count[l] if shared_locations else total != location_count[l]):
             bad.append((l, loc.get("hasOffer"), loc.get("offersTotal"), location_count[l]))
     check(not bad and sample, f"{len(sample)} sampled linked locations have hasOffer true and "
-                              f"offersTotal = their links" + (f"; wrong: {bad[:3]}" if bad else ""))
+                              f"offersTotal {'>=' if shared_locations else '='} their links "
+                              f"of this phase" + (f"; wrong: {bad[:3]}" if bad else ""))
     ok = all(c for c, _ in checks)
     print(f"verification took {time.monotonic() - t0:.1f}s")
     with open(out_path, "w") as f:
@@ -225,7 +240,9 @@ def report(work, meta_path, out_md):
         with open(os.path.join(work, name)) as f:
             return json.load(f)
     h, g, l = load("healthz.json"), load("get-offer.json"), load("link.json")
+    hot = load("link-hot.json")
     v = load("verify.json")
+    vh = load("verify-hot.json")
     s = load("setup.json")
     def ms(us):
         return f"{us / 1000:.2f}"
@@ -235,8 +252,10 @@ def report(work, meta_path, out_md):
         return f"{e['status'] if non2xx is None else non2xx} / {sock}"
     rows = [("GET /healthz", h, errors(h)),
             ("GET /v1/offers/{id}", g, errors(g)),
-            ("POST /v1/offers/{id}/locations/{id} (new link)", l,
-             errors(l, l["failed"]))]
+            ("POST /v1/offers/{id}/locations/{id} (new link, 50 offers)", l,
+             errors(l, l["failed"])),
+            ("POST /v1/offers/{id}/locations/{id} (new link, one offer)", hot,
+             errors(hot, hot["failed"]))]
     base = h["rps"] or float("nan")
     lines = [
         f"# offers-api HTTP benchmark",
@@ -258,6 +277,9 @@ def report(work, meta_path, out_md):
     get_ratio, link_ratio = g["rps"] / base, l["rps"] / base
     get_ok = get_ratio >= 0.60 and g["latency_us"]["p99"] < 5000
     link_ok = link_ratio >= 0.30
+    hot_ratio, hot_to_spread = hot["rps"] / base, hot["rps"] / (l["rps"] or float("nan"))
+    hot_p99 = hot["latency_us"]["p99"]
+    hot_ok = hot_ratio >= 0.30 and hot_to_spread >= 0.80 and hot_p99 <= 10000
     met = lambda ok: "**met**" if ok else "**not met**"
     lines += [
         "",
@@ -266,6 +288,9 @@ def report(work, meta_path, out_md):
         f"| GET /v1/offers/{{id}} >= 60% of /healthz, p99 < 5 ms | {get_ratio:.0%}, "
         f"p99 {ms(g['latency_us']['p99'])} ms | {met(get_ok)} |",
         f"| new links >= 30% of /healthz | {link_ratio:.0%} | {met(link_ok)} |",
+        f"| new links to one offer >= 30% of /healthz and >= 80% of links over 50 offers, "
+        f"p99 <= 10 ms | {hot_ratio:.0%}, {hot_to_spread:.0%}, p99 {ms(hot_p99)} ms | "
+        f"{met(hot_ok)} |",
         "",
         f"Link exactness check: **{'PASS' if v['pass'] else 'FAIL'}** - {v['issued']} pairs issued, "
         f"{v['created']} answered 201, {v['existing']} answered 200, {v['failed']} other"
@@ -273,7 +298,12 @@ def report(work, meta_path, out_md):
         f"linked {v['landed']} of them); sum of locationsTotal {v['sum_before']} = "
         f"{v['created']} + {v['landed']}.",
     ]
-    for c in v["checks"]:
+    lines.append(
+        f"One-offer link exactness check: **{'PASS' if vh['pass'] else 'FAIL'}** - "
+        f"{vh['issued']} pairs issued, {vh['created']} answered 201, {vh['existing']} answered "
+        f"200, {vh['failed']} other; {vh['unanswered']} unanswered (linked {vh['landed']}); "
+        f"locationsTotal {vh['sum_before']} = {vh['created']} + {vh['landed']}.")
+    for c in v["checks"] + vh["checks"]:
         if not c["ok"]:
             lines.append(f"- FAILED: {c['text']}")
     text = "\n".join(lines) + "\n"
@@ -288,7 +318,8 @@ if __name__ == "__main__":
         if cmd == "setup":
             setup(int(args[0]), int(args[1]), int(args[2]), args[3])
         elif cmd == "verify":
-            sys.exit(0 if verify(int(args[0]), args[1], args[2], args[3]) else 1)
+            shared = len(args) > 4 and args[4] == "shared"
+            sys.exit(0 if verify(int(args[0]), args[1], args[2], args[3], shared) else 1)
         elif cmd == "report":
             report(args[0], args[1], args[2])
         else:
@@ -325,12 +356,21 @@ run_wrk healthz get.lua "$BASE/healthz"
 run_wrk get-offer get.lua "$BASE/v1/offers" BENCH_PATHS_FILE="$WORK/offer-paths.txt"
 run_wrk link link.lua "$BASE/v1/offers" \
   BENCH_OFFERS_FILE="$WORK/offers.txt" BENCH_LOCATIONS_FILE="$WORK/locations.txt"
-
 log "verifying the link counters"
 verdict=0
 run_bounded 300 - python3 "$WORK/bench.py" verify "$PORT" "$WORK" "$WORK/link.json" \
   "$WORK/verify.json" || verdict=$?
 ((verdict <= 1)) || die "verification could not run"
+# The hot offer: the same new links, every one to one offer, verified on their own (the
+# locations' offersTotal now counts the spread phase's links too).
+run_wrk link-hot link.lua "$BASE/v1/offers" \
+  BENCH_OFFERS_FILE="$WORK/hot/offers.txt" BENCH_LOCATIONS_FILE="$WORK/hot/locations.txt"
+log "verifying the one-offer link counters"
+hot_verdict=0
+run_bounded 300 - python3 "$WORK/bench.py" verify "$PORT" "$WORK/hot" "$WORK/link-hot.json" \
+  "$WORK/verify-hot.json" shared || hot_verdict=$?
+((hot_verdict <= 1)) || die "verification of the one-offer phase could not run"
+((hot_verdict == 0)) || verdict=1
 
 commit=$(git_commit)
 python3 - "$WORK/meta.json" <<EOF
