@@ -136,8 +136,7 @@ domain::LinkResult DynamoDbStore::Impl::finishLink(const std::string& offerId,
         onLocation =
             applyCounter(locationCount, "offersTotal", 1, token, true, &counted.locationCounter);
       } else {
-        onOffer =
-            applyCounter(offerCount, "locationsTotal", 1, token, false, &counted.offerCounter);
+        onOffer = applyShared(offerCount, "locationsTotal", 1, token, &counted.offerCounter);
       }
     });
     if (onLocation == Applied::missing || onOffer == Applied::missing) {
@@ -174,8 +173,8 @@ domain::UnlinkResult DynamoDbStore::Impl::finishUnlink(const std::string& offerI
         applyCounter(countKey(locationKey(locationId)), "offersTotal", -1, token, false,
                      &counted.locationCounter);
       } else if (i == 1) {
-        applyCounter(countKey(offerKey(offerId)), "locationsTotal", -1, token, false,
-                     &counted.offerCounter);
+        applyShared(countKey(offerKey(offerId)), "locationsTotal", -1, token,
+                    &counted.offerCounter);
       } else {
         aws::SendBy unfenced(nullptr);  // a read: nothing it sends can land late
         for (auto& item : table.batchGet({offerKey(offerId), locationKey(locationId)})) {

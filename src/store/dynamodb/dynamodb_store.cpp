@@ -205,6 +205,41 @@ Applied DynamoDbStore::Impl::applyCounter(const Key& key, std::string_view field
               "counter update on " + key.pk + " kept failing its condition");
 }
 
+Applied DynamoDbStore::Impl::applyShared(const Key& key, std::string_view field, std::int64_t delta,
+                                         std::string_view token,
+                                         std::optional<json::object>* after) {
+  CounterBatcher::Move move;
+  move.delta = delta;
+  move.token = std::string(token);
+  if (const auto* sendBy = aws::SendBy::current()) move.sendBy = sendBy->load();
+  const auto send = [&](const std::vector<CounterBatcher::Move*>& group, std::int64_t sendBy) {
+    Expression e;
+    std::int64_t sum = 0;
+    json::array tokens;
+    e.condition = "attribute_exists(PK)";
+    e.names = {{"#f", field}, {"#ops", "ops"}};
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      sum += group[i]->delta;
+      tokens.push_back(json::string(group[i]->token));
+      const auto name = ":t" + std::to_string(i);
+      e.condition += " AND NOT contains(#ops, " + name + ")";
+      e.values[name] = S(group[i]->token);
+    }
+    e.update = "ADD #f :d, #ops :ts";
+    e.values[":d"] = N(sum);
+    e.values[":ts"] = json::object{{"SS", std::move(tokens)}};
+    // Sent by the earliest deadline among the moves, so that none lands late.
+    const aws::SendBy::Deadline fence{sendBy};
+    aws::SendBy guard(&fence);
+    return table.update(key, e);
+  };
+  if (batcher_.submit(key.pk + "\n" + key.sk, move, send)) {
+    if (after) *after = std::move(move.after);
+    return Applied::now;
+  }
+  return applyCounter(key, field, delta, token, false, after);
+}
+
 std::optional<json::object> DynamoDbStore::Impl::forgetTokens(
     const Key& key, const std::vector<std::string>& tokens) {
   json::array set;

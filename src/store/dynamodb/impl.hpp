@@ -21,6 +21,7 @@
 #include "domain/entities.hpp"
 #include "domain/error.hpp"
 #include "domain/time.hpp"
+#include "store/dynamodb/counter_batcher.hpp"
 #include "store/dynamodb/dynamodb_store.hpp"
 #include "store/dynamodb/table.hpp"
 #include "store/dynamodb/token_forgetter.hpp"
@@ -139,6 +140,11 @@ class DynamoDbStore::Impl {
   Applied applyCounter(const Key& key, std::string_view field, std::int64_t delta,
                        std::string_view token, bool live,
                        std::optional<json::object>* after = nullptr);
+  // The same move for a counter item many operations of this process move at once (an
+  // offer's): concurrent moves go out as one write (CounterBatcher), a lone one as
+  // applyCounter sends it. Never `live`.
+  Applied applyShared(const Key& key, std::string_view field, std::int64_t delta,
+                      std::string_view token, std::optional<json::object>* after = nullptr);
   // Takes tokens out of `ops` once their operations have committed; the item as it is
   // now, or nullopt when it no longer exists (never created anew).
   std::optional<json::object> forgetTokens(const Key& key, const std::vector<std::string>& tokens);
@@ -266,6 +272,7 @@ class DynamoDbStore::Impl {
   std::uint64_t lastSeq_ = 0;
   std::uint64_t seqSalt_ = 0;
   std::multiset<std::uint64_t> inFlight_;
+  CounterBatcher batcher_;
   // Destroyed first, while everything its threads could touch still exists.
   WorkerPool pool_;
   // Before the pool: its last round runs on the pool.
