@@ -48,6 +48,7 @@
 #include <thread>
 #include <vector>
 
+#include "args.hpp"
 #include "aws/client.hpp"
 #include "domain/id.hpp"
 #include "domain/job.hpp"
@@ -90,10 +91,7 @@ struct Settings {
 }
 
 std::size_t positive(const std::string& flag, const std::string& value) {
-  char* end = nullptr;
-  const auto n = std::strtoull(value.c_str(), &end, 10);
-  if (value.empty() || *end != '\0' || n == 0) usage(flag + ": a whole number >= 1");
-  return n;
+  return bench::positive(flag, value, usage);
 }
 
 Settings parse(int argc, char** argv) {
@@ -109,12 +107,7 @@ Settings parse(int argc, char** argv) {
     } else if (flag == "--puts") {
       s.puts = positive(flag, v);
     } else if (flag == "--ceiling-threads") {
-      s.ceilingThreads.clear();
-      for (std::size_t from = 0; from <= v.size();) {
-        const auto comma = std::min(v.find(',', from), v.size());
-        s.ceilingThreads.push_back(unsigned(positive(flag, v.substr(from, comma - from))));
-        from = comma + 1;
-      }
+      s.ceilingThreads = bench::positives(flag, v, usage);
     } else if (flag == "--creates") {
       s.creates = positive(flag, v);
     } else if (flag == "--links") {

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "args.hpp"
 #include "domain/id.hpp"
 #include "domain/time.hpp"
 #include "store/rocksdb/rocksdb_store.hpp"
@@ -53,17 +54,9 @@ Settings parse(int argc, char** argv) {
     if (i + 1 >= argc) usage(flag + " needs a value");
     const std::string v = argv[++i];
     if (flag == "--links-per-level") {
-      s.linksPerLevel = std::strtoull(v.c_str(), nullptr, 10);
-      if (s.linksPerLevel == 0) usage("--links-per-level: a whole number >= 1");
+      s.linksPerLevel = bench::positive(flag, v, usage);
     } else if (flag == "--threads") {
-      s.threads.clear();
-      for (std::size_t from = 0; from <= v.size();) {
-        const auto comma = std::min(v.find(',', from), v.size());
-        const auto n = std::strtoul(v.substr(from, comma - from).c_str(), nullptr, 10);
-        if (n == 0) usage("--threads: whole numbers >= 1");
-        s.threads.push_back(unsigned(n));
-        from = comma + 1;
-      }
+      s.threads = bench::positives(flag, v, usage);
     } else if (flag == "--json") {
       s.jsonPath = v;
     } else {

@@ -376,7 +376,7 @@ void DynamoDbStore::deleteLocation(std::string_view idView) {
       }
     }
     Expression gone{"", "offersTotal = :zero", {}, {{":zero", N(0)}}};
-    if (impl_->removeWithEvent(key, gone, "location.deleted", domain::toJson(before), true)) {
+    if (impl_->removeWithEvent(key, gone, "location.deleted", domain::toJson(before))) {
       return;
     }
     if (!t.get(countKey(key))) domain::throwNotFound("location", id);

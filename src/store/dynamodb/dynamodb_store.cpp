@@ -434,7 +434,8 @@ void DynamoDbStore::Impl::settleCarried(const Key& key, const CarriedEvent& even
 }
 
 bool DynamoDbStore::Impl::removeWithEvent(const Key& key, const Expression& condition,
-                                          std::string_view type, json::object data, bool counted) {
+                                          std::string_view type, json::object data) {
+  const bool counted = hasCounterItem(key);
   const CarriedEvent event{domain::newId(), std::string(type), std::move(data)};
   const auto intent = intentKey(event.id);
   json::object item{
@@ -472,9 +473,8 @@ std::size_t DynamoDbStore::Impl::sweepPendingEvents(domain::Millis now) {
         // Its deletion happened if the entity is gone, or if an offer's or a location's
         // counter item is (its delete died before the entity's item went: finished here).
         const Key entity{text(item, "entityPK"), text(item, "entitySK")};
-        const bool counted = entity.sk == "OFFER" || entity.sk == "LOCATION";
         bool happened = false;
-        if (!counted) {
+        if (!hasCounterItem(entity)) {
           happened = !table.get(entity);
         } else if (!table.get(countKey(entity))) {
           if (auto old = table.remove(entity)) {
@@ -540,15 +540,14 @@ const Expression kCreate{"", "attribute_not_exists(PK)", {}, {}};
 // Patches change an entity's own fields only: counters move concurrently under links,
 // so the write names the fields it sets and removes, guarded by the version it read. The
 // write carries the patch's event (`type`), published after it. An offer or a location
-// (`counted`) is answered with its counter as read before the write.
+// (hasCounterItem) is answered with its counter as read before the write.
 template <class T, class Patch>
 T patchEntity(DynamoDbStore::Impl& impl, const Key& key, std::string_view kind, std::string_view id,
               const Patch& patch, domain::Millis now, T (*decode)(const json::object&),
-              std::string_view type, std::initializer_list<std::string_view> optionalFields,
-              bool counted = false) {
+              std::string_view type, std::initializer_list<std::string_view> optionalFields) {
   std::optional<json::object> item;
   std::optional<json::object> counter;
-  if (counted) {
+  if (hasCounterItem(key)) {
     for (auto& got : impl.table.batchGet({key, countKey(key)})) {
       (isCounter(got) ? counter : item) = std::move(got);
     }
@@ -725,7 +724,7 @@ Offer DynamoDbStore::updateOffer(std::string_view id, const domain::OfferPatch& 
                                  domain::Millis now) {
   return patchEntity<Offer>(*impl_, offerKey(id), "offer", id, patch, now, decodeOffer,
                             "offer.updated",
-                            {"type", "countryCode", "startDate", "endDate", "metadata"}, true);
+                            {"type", "countryCode", "startDate", "endDate", "metadata"});
 }
 
 void DynamoDbStore::deleteOffer(std::string_view id) {
@@ -739,7 +738,7 @@ void DynamoDbStore::deleteOffer(std::string_view id) {
     if (offer.locationsTotal > 0) throw offerStillLinked(offer.id, offer.locationsTotal);
     Expression e{
         "", "locationsTotal = :zero AND attribute_not_exists(activeJob)", {}, {{":zero", N(0)}}};
-    if (impl_->removeWithEvent(offerKey(id), e, "offer.deleted", domain::toJson(offer), true)) {
+    if (impl_->removeWithEvent(offerKey(id), e, "offer.deleted", domain::toJson(offer))) {
       return;
     }
     item = impl_->getCounted(offerKey(id));
@@ -766,8 +765,7 @@ std::optional<Location> DynamoDbStore::getLocation(std::string_view id) {
 Location DynamoDbStore::updateLocation(std::string_view id, const domain::LocationPatch& patch,
                                        domain::Millis now) {
   return patchEntity<Location>(*impl_, locationKey(id), "location", id, patch, now, decodeLocation,
-                               "location.updated", {"city", "postcode", "countryCode", "metadata"},
-                               true);
+                               "location.updated", {"city", "postcode", "countryCode", "metadata"});
 }
 
 Page<Location> DynamoDbStore::listLocations(const std::optional<std::string>& brandId,

@@ -52,6 +52,10 @@ Key eventKey(std::uint64_t seq);
 // flight), `deleting` (a location being deleted), `activeJob` (an offer's job), `batch`
 // (the location create that wrote it).
 Key countKey(const Key& entity);
+// Whether the entity item at `key` has a counter item: offers and locations do.
+inline bool hasCounterItem(const Key& entity) {
+  return entity.sk == "OFFER" || entity.sk == "LOCATION";
+}
 inline bool isCounter(const json::object& item) {
   const auto* sk = item.if_contains("SK");
   return sk && sk->is_string() && sk->as_string() == "COUNT";
@@ -188,10 +192,10 @@ class DynamoDbStore::Impl {
   // DeleteItem; then the event (after any event a dead process left on the item), and
   // the intent goes. An intent left by a dead process is published by the sweep if the
   // entity is gone by then, and dropped if it is not.
-  // For an offer or a location (`counted`), `condition` is on its counter item, which
-  // goes first; then the entity's item.
+  // For an offer or a location (hasCounterItem), `condition` is on its counter item,
+  // which goes first; then the entity's item.
   bool removeWithEvent(const Key& key, const Expression& condition, std::string_view type,
-                       json::object data, bool counted = false);
+                       json::object data);
   // The items of a GSI3 work queue (`PENDING#...`, sorted by `<due:20>/...`) that are due
   // by `now`, up to `limit`: what each sweep of repairAbandoned reads.
   std::vector<json::object> dueIn(std::string_view queue, domain::Millis now, std::size_t limit);
