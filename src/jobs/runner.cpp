@@ -130,6 +130,7 @@ JobRunner::Outcome JobRunner::run(const std::string& jobId,
       metrics::registry().jobLocationsLinked.with({}).add(job.linked - linkedBefore);
       linkedBefore = job.linked;
       if (domain::isTerminal(job.status)) {
+        running.reset();  // no longer running before it counts as ended: no scrape sees both
         metrics::registry().jobs.with({domain::toString(job.status)}).add();
         service::logJob(job, service::JobMoment::ended);
         return Outcome::ended;
@@ -151,9 +152,11 @@ JobRunner::Outcome JobRunner::run(const std::string& jobId,
         if (!pause(delay)) return Outcome::paused;
         continue;
       }
+      running.reset();
       return fail(jobId, domain::JobError{e.code(), e.what()}) ? Outcome::ended : Outcome::paused;
     } catch (const std::exception& e) {
       log::error("job step crashed", {{"jobId", jobId}, {"detail", e.what()}});
+      running.reset();
       return fail(jobId,
                   domain::JobError{ErrorCode::internal, "the job stopped on an internal error"})
                  ? Outcome::ended
